@@ -1,0 +1,43 @@
+"""lerobot-videobench: choose how LeRobot camera streams are encoded, by measurement.
+
+The public API is re-exported here; internals live in the layer packages (``encoding`` -> ``episodes``
+-> ``bench`` -> ``decide`` -> ``report``/``widgets``), lower layers never importing upper ones.
+"""
+
+from .encoding import (
+    HW_VIDEO_CODECS,
+    LIBSVTAV1_DEFAULT_PRESET,
+    VALID_VIDEO_CODECS,
+    EncodeStats,
+    EncoderProbe,
+    VideoEncoderConfig,
+    VideoFileError,
+    camera_encoder_defaults,
+    concatenate_video_files,
+    encode_video_frames,
+    get_video_duration_in_s,
+    get_video_info,
+    iter_video_frames,
+    probe_encoder,
+    read_frames,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HW_VIDEO_CODECS",
+    "LIBSVTAV1_DEFAULT_PRESET",
+    "VALID_VIDEO_CODECS",
+    "EncodeStats",
+    "EncoderProbe",
+    "VideoEncoderConfig",
+    "VideoFileError",
+    "camera_encoder_defaults",
+    "concatenate_video_files",
+    "encode_video_frames",
+    "get_video_duration_in_s",
+    "get_video_info",
+    "iter_video_frames",
+    "probe_encoder",
+    "read_frames",
+]

@@ -1,0 +1,1 @@
+"""One module per ``lerobot-videobench`` subcommand; each defines ``register(subparsers)``."""

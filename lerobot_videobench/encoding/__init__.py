@@ -1,0 +1,55 @@
+"""The LeRobot-faithful encoder core: config, option mapping and validation, encode, streaming encoder,
+concatenation and video info. Knows nothing of sweeps, pandas or widgets."""
+
+import os
+
+# SVT-AV1 prints its banner and config at info level on every encoder open; keep errors only.
+os.environ.setdefault("SVT_LOG", "1")
+
+from .config import (  # noqa: E402
+    HW_VIDEO_CODECS,
+    LIBSVTAV1_DEFAULT_PRESET,
+    SOFTWARE_VIDEO_CODECS,
+    VALID_VIDEO_CODECS,
+    VIDEO_CODECS_ALIASES,
+    VIDEO_ENCODER_INFO_FIELD_NAMES,
+    VideoEncoderConfig,
+    camera_encoder_defaults,
+    resolve_auto_vcodec,
+)
+from .encode import EncodeStats, encode_video_frames, list_png_frames  # noqa: E402
+from .pyav_probe import EncoderProbe, library_versions, probe_encoder  # noqa: E402
+from .video_files import (  # noqa: E402
+    VideoFileError,
+    concatenate_video_files,
+    count_frames,
+    get_video_duration_in_s,
+    get_video_info,
+    iter_video_frames,
+    read_frames,
+)
+
+__all__ = [
+    "HW_VIDEO_CODECS",
+    "LIBSVTAV1_DEFAULT_PRESET",
+    "SOFTWARE_VIDEO_CODECS",
+    "VALID_VIDEO_CODECS",
+    "VIDEO_CODECS_ALIASES",
+    "VIDEO_ENCODER_INFO_FIELD_NAMES",
+    "EncodeStats",
+    "EncoderProbe",
+    "VideoEncoderConfig",
+    "VideoFileError",
+    "camera_encoder_defaults",
+    "concatenate_video_files",
+    "count_frames",
+    "encode_video_frames",
+    "get_video_duration_in_s",
+    "get_video_info",
+    "iter_video_frames",
+    "library_versions",
+    "list_png_frames",
+    "probe_encoder",
+    "read_frames",
+    "resolve_auto_vcodec",
+]

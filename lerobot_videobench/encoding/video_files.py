@@ -1,0 +1,253 @@
+"""Reading mp4 files the LeRobot way: stream info, duration, remux concatenation, and frame-exact decoding
+by frame index (``round((pts * time_base - from_timestamp) * fps)``) instead of float timestamp matching,
+so frames late in long concatenated files do not drift."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from . import pyav_probe
+from .config import VideoEncoderConfig
+
+logger = logging.getLogger(__name__)
+
+
+class VideoFileError(ValueError):
+    """A file exists but is not a readable video (truncated, corrupt, no video stream)."""
+
+
+@contextmanager
+def open_video(path: str | os.PathLike) -> Iterator[av.container.InputContainer]:
+    """Open a video for reading with errors that say which file and why."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"video file not found: {path}")
+    try:
+        container = av.open(str(path), "r")
+    except av.FFmpegError as exc:
+        raise VideoFileError(f"{path} is not a readable video ({exc})") from exc
+    try:
+        if not container.streams.video:
+            raise VideoFileError(f"{path} has no video stream")
+        yield container
+    finally:
+        container.close()
+
+
+def get_video_info(path: str | os.PathLike, camera_encoder_config: VideoEncoderConfig | None = None) -> dict[str, Any]:
+    """LeRobot's per-feature ``info`` block: stream keys first, then ``video.<field>`` from the config.
+
+    Stream values win over config values (``setdefault``), as in LeRobot; ``video.codec`` is the stream's
+    canonical name, so libsvtav1 output reads ``av1``.
+    """
+    with open_video(path) as container:
+        stream = container.streams.video[0]
+        pix_fmt = stream.codec_context.pix_fmt or stream.format.name
+        info: dict[str, Any] = {
+            "video.height": stream.height,
+            "video.width": stream.width,
+            "video.codec": stream.codec_context.codec.canonical_name,
+            "video.pix_fmt": pix_fmt,
+            "video.is_depth_map": False,
+            "video.fps": int(stream.base_rate) if stream.base_rate else None,
+            "video.channels": pyav_probe.pix_fmt_channels(pix_fmt) if pix_fmt else None,
+            "has_audio": bool(container.streams.audio),
+        }
+        if container.streams.audio:
+            audio = container.streams.audio[0]
+            info.update(
+                {
+                    "audio.channels": audio.channels,
+                    "audio.codec": audio.codec_context.codec.canonical_name,
+                    "audio.bit_rate": audio.bit_rate,
+                    "audio.sample_rate": audio.sample_rate,
+                    "audio.bit_depth": audio.format.bits if audio.format else None,
+                    "audio.channel_layout": audio.layout.name if audio.layout else None,
+                }
+            )
+    if camera_encoder_config is not None:
+        for name, value in camera_encoder_config.to_dict().items():
+            if name != "vcodec":
+                info.setdefault(f"video.{name}", value)
+    return info
+
+
+def get_video_duration_in_s(path: str | os.PathLike) -> float:
+    """Stream duration in seconds (container duration when the stream has none), as LeRobot computes it."""
+    with open_video(path) as container:
+        stream = container.streams.video[0]
+        if stream.duration is not None:
+            return float(stream.duration * stream.time_base)
+        if container.duration is not None:
+            return float(container.duration / av.time_base)
+        raise VideoFileError(f"{path} has no duration")
+
+
+def count_frames(path: str | os.PathLike) -> int:
+    """Number of video packets (= frames for our encoders) by demuxing, without decoding."""
+    with open_video(path) as container:
+        stream = container.streams.video[0]
+        try:
+            return sum(1 for p in container.demux(stream) if p.size > 0)
+        except av.FFmpegError as exc:
+            raise VideoFileError(f"{path} cannot be demuxed ({exc})") from exc
+
+
+def concatenate_video_files(
+    input_video_paths: Sequence[str | os.PathLike],
+    output_video_path: str | os.PathLike,
+    overwrite: bool = True,
+    compatibility_check: bool = False,
+) -> Path:
+    """Remux several mp4 into one without re-encoding (FFmpeg concat demuxer), as LeRobot appends episodes.
+
+    The input time_base is kept on the output stream and the moov atom is put first (faststart).
+    ``compatibility_check`` compares height, width, fps, codec and pix_fmt with the first input and
+    raises ``ValueError`` naming the file and field that differ (LeRobot checks this when merging).
+    """
+    inputs = [Path(p) for p in input_video_paths]
+    output = Path(output_video_path)
+    if not inputs:
+        raise ValueError("input_video_paths is empty: nothing to concatenate")
+    for p in inputs:
+        if not p.is_file():
+            raise FileNotFoundError(f"video file not found: {p}")
+    if output.exists() and not overwrite:
+        raise FileExistsError(f"{output} exists and overwrite=False")
+    if compatibility_check:
+        keys = ("video.height", "video.width", "video.fps", "video.codec", "video.pix_fmt")
+        ref = get_video_info(inputs[0])
+        for p in inputs[1:]:
+            info = get_video_info(p)
+            for k in keys:
+                if info.get(k) != ref.get(k):
+                    raise ValueError(
+                        f"cannot concatenate {p}: {k}={info.get(k)!r} differs from {inputs[0]}'s {ref.get(k)!r}"
+                    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".concat-") as tmpdir:
+        listing = Path(tmpdir) / "inputs.ffconcat"
+        lines = ["ffconcat version 1.0"]
+        lines += ["file '" + str(p.resolve()).replace("'", "'\\''") + "'" for p in inputs]
+        listing.write_text("\n".join(lines) + "\n")
+        tmp_out = Path(tmpdir) / "out.mp4"
+        try:
+            with av.open(str(listing), "r", format="concat", options={"safe": "0"}) as src, av.open(
+                str(tmp_out), "w", format="mp4", options={"movflags": "faststart"}
+            ) as dst:
+                mapping = {}
+                for s in src.streams:
+                    if s.type in ("video", "audio", "subtitle"):
+                        out_stream = dst.add_stream_from_template(template=s, opaque=True)
+                        out_stream.time_base = s.time_base
+                        mapping[s.index] = out_stream
+                for packet in src.demux(*[s for s in src.streams if s.index in mapping]):
+                    if packet.dts is None:
+                        continue
+                    packet.stream = mapping[packet.stream.index]
+                    dst.mux(packet)
+        except av.FFmpegError as exc:
+            raise VideoFileError(f"concatenation failed ({exc}); inputs: {[str(p) for p in inputs]}") from exc
+        shutil.move(str(tmp_out), output)
+    return output
+
+
+def frame_index(pts: int, time_base: Any, from_timestamp: float, fps: float) -> int:
+    """The episode-relative frame index of a decoded frame: exact for constant frame rate streams."""
+    return round((float(pts * time_base) - from_timestamp) * fps)
+
+
+def iter_video_frames(
+    path: str | os.PathLike,
+    *,
+    from_timestamp: float = 0.0,
+    num_frames: int | None = None,
+    fps: float | None = None,
+    start: int = 0,
+    threads: bool = True,
+) -> Iterator[np.ndarray]:
+    """Yield RGB frames ``start, start+1, ...`` of the clip starting at ``from_timestamp`` (an episode in a
+    concatenated file), matched by frame index, never by float timestamp.
+
+    Decoding seeks to the keyframe before the first wanted frame. A missing or duplicated index, or
+    fewer frames than ``num_frames``, raises ``VideoFileError`` with the counts, so a short video is
+    never silently taken for a whole episode.
+    """
+    with open_video(path) as container:
+        stream = container.streams.video[0]
+        if threads:
+            stream.thread_type = "AUTO"
+        rate = float(fps or stream.average_rate or stream.base_rate)
+        tb = stream.time_base
+        first_t = from_timestamp + start / rate
+        if first_t > 0.5 / rate:
+            container.seek(max(0, int((first_t - 0.5 / rate) / tb)), stream=stream, backward=True)
+        expected = start
+        end = None if num_frames is None else start + num_frames
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                idx = frame_index(frame.pts, tb, from_timestamp, rate)
+                if idx < expected:
+                    continue
+                if end is not None and idx >= end:
+                    break
+                if idx != expected:
+                    raise VideoFileError(
+                        f"{path}: frame {expected} is missing (next decoded frame is {idx}) at "
+                        f"from_timestamp={from_timestamp}, fps={rate:g}"
+                    )
+                yield frame.to_ndarray(format="rgb24")
+                expected += 1
+        except av.FFmpegError as exc:
+            raise VideoFileError(f"{path}: decoding failed after frame {expected - 1} ({exc})") from exc
+        if end is not None and expected < end:
+            raise VideoFileError(
+                f"{path}: expected {num_frames} frames from index {start} at from_timestamp={from_timestamp}, "
+                f"decoded {expected - start}"
+            )
+
+
+def read_frames(
+    path: str | os.PathLike,
+    indices: Sequence[int],
+    *,
+    from_timestamp: float = 0.0,
+    fps: float | None = None,
+) -> list[np.ndarray]:
+    """Random access: the RGB frames at ``indices`` (episode-relative), one seek then decode forward,
+    the access pattern of LeRobot's PyAV reader for a query of a few timestamps."""
+    if not len(indices):
+        return []
+    wanted = sorted(set(int(i) for i in indices))
+    lo, hi = wanted[0], wanted[-1]
+    got: dict[int, np.ndarray] = {}
+    with open_video(path) as container:
+        stream = container.streams.video[0]
+        rate = float(fps or stream.average_rate or stream.base_rate)
+        tb = stream.time_base
+        target = from_timestamp + lo / rate
+        container.seek(max(0, int(round(target / tb)) - 1), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                continue
+            idx = frame_index(frame.pts, tb, from_timestamp, rate)
+            if idx in wanted and idx not in got:
+                got[idx] = frame.to_ndarray(format="rgb24")
+            if idx >= hi:
+                break
+    missing = [i for i in wanted if i not in got]
+    if missing:
+        raise VideoFileError(f"{path}: frames {missing} not found (from_timestamp={from_timestamp}, fps={rate:g})")
+    return [got[int(i)] for i in indices]
