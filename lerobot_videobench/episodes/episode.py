@@ -1,0 +1,272 @@
+"""``Episode``: one camera of one episode, whatever its source, as a re-iterable stream of RGB frames.
+
+Frames are produced by a *frame reader*: a small picklable callable (a dataclass with ``__call__``)
+returning a fresh iterator of HxWx3 uint8 arrays each time, so an episode can be shipped to a worker
+process or a Dask worker and read there, and memory never grows with episode length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+FrameReader = Callable[[], Iterator[np.ndarray]]
+
+
+def default_cache_dir() -> Path:
+    """``$LEROBOT_VIDEOBENCH_CACHE`` or ``~/.cache/lerobot-videobench``."""
+    env = os.environ.get("LEROBOT_VIDEOBENCH_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "lerobot-videobench"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an episode's frames come from and how they were stored there.
+
+    ``lossy`` is True when the source frames were already compressed with loss (a video dataset, an
+    mp4), so quality figures are relative to that source and optimistic near its own settings.
+    """
+
+    source: str
+    kind: str
+    path: str | None = None
+    codec: str | None = None
+    pix_fmt: str | None = None
+    encoder_settings: dict[str, Any] = field(default_factory=dict)
+    lossy: bool = True
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "path": self.path,
+            "codec": self.codec,
+            "pix_fmt": self.pix_fmt,
+            "encoder_settings": dict(self.encoder_settings),
+            "lossy": self.lossy,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class _Limited:
+    reader: FrameReader
+    n: int
+
+    def __call__(self) -> Iterator[np.ndarray]:
+        return itertools.islice(self.reader(), self.n)
+
+
+@dataclass(frozen=True, eq=False)
+class MemmapFrames:
+    """Frames read back from a raw ``uint8`` file of shape (N, H, W, 3), memory-mapped."""
+
+    path: str
+    shape: tuple[int, int, int, int]
+
+    def __call__(self) -> Iterator[np.ndarray]:
+        arr = np.memmap(self.path, dtype=np.uint8, mode="r", shape=self.shape)
+        for i in range(self.shape[0]):
+            yield np.array(arr[i])  # a private copy: the caller may keep it after the map closes
+
+
+@dataclass(frozen=True, eq=False)
+class Episode:
+    """One (episode, camera) pair: shape, rate, provenance and a re-iterable frame stream.
+
+    ``source_id`` is a cheap identity of where the frames are (path, size, mtime, episode, camera,
+    frame limit); :meth:`fingerprint` is the content hash of the frames themselves, remembered on
+    disk under ``source_id`` so a rerun does not decode again just to know what it is measuring.
+    """
+
+    camera: str
+    episode_index: int
+    fps: int
+    width: int
+    height: int
+    num_frames: int
+    provenance: Provenance
+    reader: FrameReader = field(repr=False)
+    source_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """Short unique name within a source, e.g. ``ep0/observation.images.top``."""
+        return f"ep{self.episode_index}/{self.camera}"
+
+    @property
+    def lossy(self) -> bool:
+        return self.provenance.lossy
+
+    def iter_frames(self) -> Iterator[np.ndarray]:
+        """A fresh iterator over the frames (HxWx3 uint8, RGB), decoded or read on the fly."""
+        return self.reader()
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self.iter_frames()
+
+    def __len__(self) -> int:
+        return self.num_frames
+
+    def limited(self, max_frames: int | None) -> Episode:
+        """The first ``max_frames`` frames (all when None or larger than the episode)."""
+        if max_frames is None or max_frames >= self.num_frames:
+            return self
+        if max_frames < 1:
+            raise ValueError(f"max_frames={max_frames!r} must be a positive integer")
+        return replace(
+            self,
+            num_frames=int(max_frames),
+            reader=_Limited(self.reader, int(max_frames)),
+            source_id=f"{self.source_id}|first{int(max_frames)}",
+        )
+
+    # ------------------------------------------------------------------ content identity and cache
+    def fingerprint(self, cache_dir: str | os.PathLike | None = None) -> str:
+        """BLAKE2b of the frames' bytes and shape (hex, 32 chars), cached on disk by ``source_id``."""
+        index = _fingerprint_index(cache_dir)
+        if self.source_id:
+            hit = index.get(self.source_id)
+            if hit:
+                return hit
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{self.width}x{self.height}x3".encode())
+        n = 0
+        for frame in self.iter_frames():
+            h.update(np.ascontiguousarray(frame).data)
+            n += 1
+        if n != self.num_frames:
+            raise ValueError(f"{self.key}: read {n} frames, episode says {self.num_frames}")
+        digest = h.hexdigest()
+        if self.source_id:
+            index.put(self.source_id, digest)
+        return digest
+
+    def cached(self, cache_dir: str | os.PathLike | None = None) -> Episode:
+        """This episode backed by a content-addressed raw frame file on disk (memory-mapped).
+
+        A sweep reads each episode many times (once per configuration, twice per trial); decoding
+        a lossy source every time costs more than reading raw frames from the page cache.
+        The file is written once per content hash and reused across runs.
+        """
+        if isinstance(self.reader, MemmapFrames):
+            return self
+        root = Path(cache_dir) if cache_dir else default_cache_dir()
+        digest = self.fingerprint(root)
+        shape = (self.num_frames, self.height, self.width, 3)
+        target = root / "frames" / f"{digest}.u8"
+        if not target.exists() or target.stat().st_size != int(np.prod(shape)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                n = 0
+                for frame in self.iter_frames():
+                    f.write(np.ascontiguousarray(frame).data)
+                    n += 1
+            if n != self.num_frames:
+                tmp.unlink(missing_ok=True)
+                raise ValueError(f"{self.key}: read {n} frames, episode says {self.num_frames}")
+            os.replace(tmp, target)
+        return replace(self, reader=MemmapFrames(str(target), shape))
+
+    def describe(self) -> dict[str, Any]:
+        """Plain-data summary (no frames) for tables, JSON output and result rows."""
+        return {
+            "key": self.key,
+            "episode_index": self.episode_index,
+            "camera": self.camera,
+            "fps": self.fps,
+            "width": self.width,
+            "height": self.height,
+            "num_frames": self.num_frames,
+            "source_id": self.source_id,
+            **{f"source_{k}": v for k, v in self.provenance.to_dict().items()},
+        }
+
+
+class _FingerprintIndex:
+    """``source_id`` -> content hash, one small JSON file per id (safe for concurrent writers)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "fingerprints"
+
+    def _path(self, source_id: str) -> Path:
+        return self.root / (hashlib.sha1(source_id.encode()).hexdigest() + ".json")
+
+    def get(self, source_id: str) -> str | None:
+        try:
+            data = json.loads(self._path(source_id).read_text())
+        except (OSError, ValueError):
+            return None
+        return data.get("fingerprint") if data.get("source_id") == source_id else None
+
+    def put(self, source_id: str, digest: str) -> None:
+        path = self._path(source_id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"source_id": source_id, "fingerprint": digest}))
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only cache only costs a re-hash next time
+            logger.debug("cannot cache fingerprint: %s", exc)
+
+
+def _fingerprint_index(cache_dir: str | os.PathLike | None) -> _FingerprintIndex:
+    return _FingerprintIndex(Path(cache_dir) if cache_dir else default_cache_dir())
+
+
+def file_source_id(path: str | os.PathLike, *parts: Any) -> str:
+    """A cheap identity for frames read from a file: resolved path, size and mtime, plus ``parts``."""
+    p = Path(path).resolve()
+    st = p.stat()
+    return "|".join([str(p), str(st.st_size), str(st.st_mtime_ns), *[str(x) for x in parts]])
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayFrames:
+    """Frames held in memory (tests, synthetic content, the real-time check): a list of arrays."""
+
+    frames: tuple[np.ndarray, ...]
+
+    def __call__(self) -> Iterator[np.ndarray]:
+        return iter(self.frames)
+
+
+def episode_from_arrays(
+    frames: list[np.ndarray] | np.ndarray,
+    fps: int = 30,
+    *,
+    camera: str = "camera",
+    episode_index: int = 0,
+    source: str = "arrays",
+    lossy: bool = False,
+) -> Episode:
+    """Wrap in-memory RGB frames as an :class:`Episode` (tests and synthetic content)."""
+    frames = tuple(np.asarray(f) for f in frames)
+    if not frames:
+        raise ValueError("frames is empty: an episode needs at least one frame")
+    h, w = frames[0].shape[:2]
+    digest = hashlib.blake2b(b"".join(np.ascontiguousarray(f).tobytes() for f in frames), digest_size=16)
+    return Episode(
+        camera=camera,
+        episode_index=episode_index,
+        fps=int(fps),
+        width=int(w),
+        height=int(h),
+        num_frames=len(frames),
+        provenance=Provenance(source=source, kind="arrays", lossy=lossy),
+        reader=ArrayFrames(frames),
+        source_id=f"arrays:{digest.hexdigest()}",
+    )
