@@ -1,0 +1,387 @@
+"""``run_sweep``: every trial of a grid on every episode, resumable, in parallel, locally or on Dask.
+
+The client alone writes the store, one committed row per finished trial; trials already stored are
+skipped before anything starts, so a killed sweep resumes where it stopped and a fully cached rerun
+is a few store look-ups. Progress is one stream of :class:`SweepEvent` (tqdm in a terminal, a
+callback in Jupyter); cancellation stops dispatching and kills what is running.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+from ..episodes import Episode
+from .grid import GridPlan, expand_grid
+from .store import ResultStore
+from .trial import MeasureSettings, TrialResult, TrialSpec, relevant_versions, run_trial, trial_key
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepEvent:
+    """One progress event: ``plan``, ``cached``, ``start``, ``result``, ``done`` or ``cancelled``."""
+
+    kind: str
+    total: int
+    completed: int
+    cached: int = 0
+    failed: int = 0
+    label: str | None = None
+    episode_key: str | None = None
+    result: TrialResult | None = None
+    message: str | None = None
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did: counts, the keys of its trials in the store, and the invalid grid entries."""
+
+    store_path: Path
+    plan: GridPlan
+    keys: list[str] = field(default_factory=list)
+    total: int = 0
+    cached: int = 0
+    ran: int = 0
+    failed: int = 0
+    cancelled: bool = False
+    wall_s: float = 0.0
+
+    def results(self) -> Any:
+        """This sweep's rows of the store as a DataFrame."""
+        from .store import load_results
+
+        df = load_results(self.store_path)
+        return df[df["key"].isin(self.keys)].reset_index(drop=True) if len(df) else df
+
+
+@dataclass(frozen=True)
+class _Task:
+    key: str
+    episode: Episode
+    spec: TrialSpec
+    settings: MeasureSettings
+    fingerprint: str
+    versions: dict[str, str]
+    video_dir: str | None
+
+
+def _execute(task: _Task) -> TrialResult:
+    """Run one task (in a worker process or on a Dask worker)."""
+    return run_trial(
+        task.episode,
+        task.spec,
+        settings=task.settings,
+        fingerprint=task.fingerprint,
+        versions=task.versions,
+        video_dir=task.video_dir,
+    )
+
+
+def _failure(task: _Task, status: str, error: str, duration: float = 0.0) -> TrialResult:
+    ep = task.episode
+    return TrialResult(
+        key=task.key, status=status, label=task.spec.label, episode_key=ep.key, episode_index=ep.episode_index,
+        camera=ep.camera, source=ep.provenance.source, source_fingerprint=task.fingerprint, source_lossy=ep.lossy,
+        config=task.spec.config.to_dict(), encoder_threads=task.spec.encoder_threads, frames=ep.num_frames,
+        width=ep.width, height=ep.height, fps=ep.fps, settings=task.settings.to_dict(), versions=task.versions,
+        error=error, host=socket.gethostname(), started_at=time.time() - duration, duration_s=duration,
+    )
+
+
+# ---------------------------------------------------------------------- local process pool
+def _worker_main(conn: Any, quiet: bool) -> None:
+    if quiet:  # x265 and SVT print to the native stderr; keep the terminal for the progress bar
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(_execute(task))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, quiet: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, quiet), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: _Task | None = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class LocalExecutor:
+    """Long-lived worker processes (spawned, so safe from threads in Jupyter), one trial each at a time.
+
+    A trial past its timeout, or a worker that dies (a crashing encoder), kills only that worker:
+    the trial is recorded as ``timeout``/``failed`` and a fresh worker takes the next one.
+    """
+
+    def __init__(self, workers: int, *, quiet: bool = True) -> None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers={workers!r} must be a positive integer")
+        self._ctx = mp.get_context("spawn")
+        self._quiet = quiet
+        self._workers = [_Worker(self._ctx, quiet) for _ in range(workers)]
+
+    def run(
+        self, tasks: list[_Task], timeout_s: float | None, cancelled: Callable[[], bool], on_start: Callable[[_Task], None]
+    ) -> Iterator[TrialResult]:
+        pending = list(reversed(tasks))
+        while pending or any(w.task for w in self._workers):
+            if cancelled():
+                return
+            for w in self._workers:
+                if w.task is None and pending:
+                    w.task, w.started = pending.pop(), time.monotonic()
+                    on_start(w.task)
+                    w.conn.send(w.task)
+            busy = [w for w in self._workers if w.task is not None]
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.2)
+            now = time.monotonic()
+            for i, w in enumerate(self._workers):
+                if w.task is None:
+                    continue
+                task = w.task
+                if w.conn in ready:
+                    try:
+                        result = w.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is not None:
+                        w.task = None
+                        yield result
+                        continue
+                if w.process.sentinel in ready or not w.process.is_alive():
+                    code = w.process.exitcode
+                    w.kill()
+                    self._workers[i] = _Worker(self._ctx, self._quiet)
+                    yield _failure(task, "failed", f"worker process died (exit code {code})", now - w.started)
+                elif timeout_s is not None and now - w.started > timeout_s:
+                    w.kill()
+                    self._workers[i] = _Worker(self._ctx, self._quiet)
+                    yield _failure(task, "timeout", f"trial exceeded timeout of {timeout_s:g} s", now - w.started)
+
+    def close(self) -> None:
+        for w in self._workers:
+            if w.task is None and w.process.is_alive():
+                try:
+                    w.conn.send(None)
+                except OSError:
+                    pass
+                w.process.join(2)
+            w.kill()
+
+
+# ---------------------------------------------------------------------- Dask
+class DaskExecutor:
+    """Trials as Dask futures on a ``distributed`` cluster; results come back to this client.
+
+    At most one trial per worker thread is in flight, so a trial starts when submitted and the
+    timeout can be measured from submission; a timed-out future is cancelled and recorded as
+    ``timeout`` (Dask cannot interrupt a running task: its thread finishes and the result is dropped).
+    Workers must see the same files as the client (sources and the frame cache).
+    """
+
+    def __init__(self, scheduler: Any) -> None:
+        from distributed import Client
+
+        if isinstance(scheduler, Client):
+            self.client, self._owns = scheduler, False
+        elif isinstance(scheduler, str):
+            self.client, self._owns = Client(scheduler, timeout="20s"), True
+        else:
+            raise ValueError(f"scheduler={scheduler!r} must be a Dask scheduler address (tcp://host:port) or a Client")
+        threads = self.client.nthreads()
+        self.slots = max(1, sum(threads.values())) if threads else 1
+
+    def run(
+        self, tasks: list[_Task], timeout_s: float | None, cancelled: Callable[[], bool], on_start: Callable[[_Task], None]
+    ) -> Iterator[TrialResult]:
+        from distributed import wait as dwait
+
+        pending = list(reversed(tasks))
+        running: dict[Any, tuple[_Task, float]] = {}
+        while pending or running:
+            if cancelled():
+                for fut in running:
+                    fut.cancel()
+                return
+            while pending and len(running) < self.slots:
+                task = pending.pop()
+                on_start(task)
+                fut = self.client.submit(_execute, task, pure=False, key=f"vb-trial-{task.key}-{uuid.uuid4().hex[:8]}")
+                running[fut] = (task, time.monotonic())
+            done, _ = dwait(list(running), timeout=0.5, return_when="FIRST_COMPLETED") if running else ([], [])
+            now = time.monotonic()
+            for fut in list(running):
+                task, started = running[fut]
+                if fut in done or fut.done():
+                    del running[fut]
+                    try:
+                        yield fut.result()
+                    except Exception as exc:  # the task itself raised: worker lost, pickling, ...
+                        yield _failure(task, "failed", f"dask: {type(exc).__name__}: {exc}", now - started)
+                elif timeout_s is not None and now - started > timeout_s:
+                    del running[fut]
+                    fut.cancel()
+                    yield _failure(task, "timeout", f"trial exceeded timeout of {timeout_s:g} s", now - started)
+
+    def close(self) -> None:
+        if self._owns:
+            self.client.close()
+
+
+# ---------------------------------------------------------------------- the sweep
+def _tqdm_progress() -> Callable[[SweepEvent], None]:
+    from tqdm.auto import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def report(event: SweepEvent) -> None:
+        if event.kind == "plan":
+            bar["bar"] = tqdm(total=event.total, unit="trial", desc="sweep", initial=0)
+            return
+        b = bar.get("bar")
+        if b is None:
+            return
+        if event.kind in ("cached", "result"):
+            b.n = event.completed
+            b.set_postfix(cached=event.cached, failed=event.failed, refresh=False)
+            b.refresh()
+        elif event.kind in ("done", "cancelled"):
+            b.n = event.completed
+            b.close()
+
+    return report
+
+
+def _as_cancel(cancel: Any) -> Callable[[], bool]:
+    if cancel is None:
+        return lambda: False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set
+    if callable(cancel):
+        return lambda: bool(cancel())
+    raise ValueError("cancel must be None, a threading.Event or a callable returning True to stop")
+
+
+def run_sweep(
+    episodes: Episode | list[Episode],
+    grid: str | os.PathLike | dict[str, Any] | GridPlan,
+    store: str | os.PathLike | ResultStore,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool | Callable[[SweepEvent], None] | None = None,
+    cancel: Any = None,
+    *,
+    timeout_s: float | None = 600.0,
+    settings: MeasureSettings | None = None,
+    keep_videos: bool = True,
+    cache_frames: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    retry_failed: bool = False,
+) -> SweepSummary:
+    """Measure every valid configuration of ``grid`` on every episode and store the results.
+
+    ``workers`` local processes (default: 1 per 2 cores, at least 1; encoders are multi-threaded), or
+    a Dask cluster when ``scheduler`` is an address or a ``distributed.Client``. Stored trials are
+    skipped (failed ones too unless ``retry_failed``). ``progress`` is True (tqdm), a callback taking
+    :class:`SweepEvent`, or None. ``cancel`` is a ``threading.Event`` or a callable. With
+    ``cache_frames`` each episode's frames are decoded once into a memory-mapped raw cache that
+    every trial reads.
+    """
+    t0 = time.perf_counter()
+    episodes = [episodes] if isinstance(episodes, Episode) else list(episodes)
+    if not episodes:
+        raise ValueError("episodes is empty: load at least one episode (lerobot_videobench.load_episodes)")
+    plan = grid if isinstance(grid, GridPlan) else expand_grid(grid)
+    store = store if isinstance(store, ResultStore) else ResultStore(store)
+    settings = settings or MeasureSettings()
+    report = _tqdm_progress() if progress is True else (progress or (lambda e: None))
+    is_cancelled = _as_cancel(cancel)
+    versions = relevant_versions()
+    sweep_id = uuid.uuid4().hex[:12]
+
+    summary = SweepSummary(store.path, plan)
+    keyed: list[tuple[str, Episode, TrialSpec, str]] = []
+    for ep in episodes:
+        fp = ep.fingerprint(cache_dir)
+        for spec in plan.specs:
+            keyed.append((trial_key(fp, spec, settings, versions), ep, spec, fp))
+    summary.keys = [k for k, *_ in keyed]
+    summary.total = len(keyed)
+    skip = store.keys(None if not retry_failed else ["ok"])
+    todo = [item for item in keyed if item[0] not in skip]
+    summary.cached = summary.total - len(todo)
+    state = {"completed": summary.cached, "failed": 0}
+    report(SweepEvent("plan", summary.total, 0, message=f"{len(plan.invalid)} invalid grid entries skipped"))
+    if summary.cached:
+        report(SweepEvent("cached", summary.total, summary.cached, cached=summary.cached))
+    if not todo:
+        summary.wall_s = time.perf_counter() - t0
+        report(SweepEvent("done", summary.total, summary.total, cached=summary.cached))
+        return summary
+
+    cached_eps: dict[int, Episode] = {}
+    video_dir = str(store.video_dir) if keep_videos else None
+    tasks = []
+    for key, ep, spec, fp in todo:
+        if cache_frames:
+            if id(ep) not in cached_eps:
+                cached_eps[id(ep)] = ep.cached(cache_dir)
+            ep = cached_eps[id(ep)]
+        tasks.append(_Task(key, ep, spec, settings, fp, versions, video_dir))
+
+    if scheduler is not None:
+        executor: Any = DaskExecutor(scheduler)
+    else:
+        n = workers if workers is not None else max(1, (os.cpu_count() or 2) // 2)
+        if isinstance(n, int) and not isinstance(n, bool) and n > len(tasks):
+            n = len(tasks)
+        executor = LocalExecutor(n)
+
+    def on_start(task: _Task) -> None:
+        report(SweepEvent("start", summary.total, state["completed"], summary.cached, state["failed"],
+                          task.spec.label, task.episode.key))
+
+    try:
+        for result in executor.run(tasks, timeout_s, is_cancelled, on_start):
+            store.put(result, sweep=sweep_id)
+            state["completed"] += 1
+            summary.ran += 1
+            if not result.ok:
+                state["failed"] += 1
+                summary.failed += 1
+                logger.warning("trial %s on %s %s: %s", result.label, result.episode_key, result.status, result.error)
+            report(SweepEvent("result", summary.total, state["completed"], summary.cached, state["failed"],
+                              result.label, result.episode_key, result))
+    finally:
+        executor.close()
+    summary.cancelled = is_cancelled() and state["completed"] < summary.total
+    summary.wall_s = time.perf_counter() - t0
+    report(SweepEvent("cancelled" if summary.cancelled else "done", summary.total, state["completed"],
+                      summary.cached, state["failed"]))
+    return summary
+

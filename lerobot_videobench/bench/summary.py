@@ -1,0 +1,54 @@
+"""Results tables: one row per configuration, aggregated over the episodes it was measured on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: Columns of the per-configuration summary and how they aggregate over episodes.
+SUMMARY_COLUMNS: dict[str, str] = {
+    "bytes_per_frame": "mean",
+    "bits_per_pixel": "mean",
+    "size_ratio_png": "mean",
+    "ssim_mean": "mean",
+    "ssim_p5": "min",
+    "psnr_mean": "mean",
+    "psnr_p5": "min",
+    "encode_fps": "mean",
+    "realtime_factor": "min",
+    "decode_fps": "mean",
+    "load_1_frame_p50_ms": "mean",
+    "load_6_frames_p50_ms": "mean",
+}
+
+
+def summarize(results: Any) -> Any:
+    """Per configuration (``label``): trial counts and the aggregated measurements, smallest files first.
+
+    Worst-case statistics aggregate pessimistically (the lowest 5th-percentile SSIM over episodes, the
+    lowest real-time factor), averages by mean.
+    """
+    import pandas as pd
+
+    if results is None or len(results) == 0:
+        return pd.DataFrame(columns=["label", "trials", "failed", *SUMMARY_COLUMNS])
+    df = results.copy()
+    df["_ok"] = df["status"] == "ok"
+    groups = df.groupby("label", sort=False)
+    out = pd.DataFrame({"trials": groups.size(), "failed": groups["_ok"].apply(lambda s: int((~s).sum()))})
+    ok = df[df["_ok"]]
+    present = {c: how for c, how in SUMMARY_COLUMNS.items() if c in ok.columns}
+    if len(ok) and present:
+        agg = ok.groupby("label", sort=False).agg(present)
+        out = out.join(agg)
+    for col in ("config.vcodec", "config.crf", "config.g", "config.preset", "config.pix_fmt", "encoder_threads"):
+        if col in df.columns:
+            out[col.removeprefix("config.")] = groups[col].first()
+    for col in SUMMARY_COLUMNS:
+        if col not in out.columns:
+            out[col] = np.nan
+    out = out.reset_index()
+    if "bytes_per_frame" in out.columns:
+        out = out.sort_values("bytes_per_frame", na_position="last", kind="stable").reset_index(drop=True)
+    return out.replace({np.inf: np.nan})

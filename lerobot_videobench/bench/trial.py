@@ -1,0 +1,361 @@
+"""One trial: one encoder configuration on one episode -> a :class:`TrialResult`.
+
+The trial measures what a LeRobot user pays and gets: bytes on disk (and against raw RGB and LeRobot's
+old PNG-folder baseline), encoder wall/CPU time and real-time factor, sequential decode speed,
+random-access load time for LeRobot's query patterns, and per-frame PSNR/SSIM of decoded RGB against
+the source RGB. Source frames are read twice (encode, compare); everything else once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import random
+import shutil
+import socket
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..encoding import VideoEncoderConfig, encode_video_frames, iter_video_frames, library_versions, read_frames
+from ..episodes import Episode
+from . import metrics
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when what a trial measures changes, so stored results of older definitions are not reused.
+TRIAL_SCHEMA = 1
+
+#: LeRobot's benchmark query patterns: offsets (relative to a random index) of the frames loaded together.
+ACCESS_PATTERNS: dict[str, tuple[int, ...]] = {
+    "1_frame": (0,),
+    "2_frames": (-1, 0),
+    "2_frames_4_space": (-5, 0),
+    "6_frames": (-5, -4, -3, -2, -1, 0),
+}
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """How a trial measures; part of the result key, so changing it re-measures.
+
+    ``ssim_flavour`` names the SSIM used for the headline figures; ``exact_ssim`` also computes the
+    scikit-image SSIM of LeRobot's old benchmark (slow: ~100 ms per 640x480 frame).
+    ``access_samples`` random queries per pattern, drawn with ``seed`` as LeRobot did (1337).
+    ``png_samples`` frames are PNG-encoded (Pillow, default compress level 6, as LeRobot's benchmark
+    dumped them) to estimate the PNG-folder size and PNG load time.
+    """
+
+    ssim_flavour: str = "fast"
+    exact_ssim: bool = False
+    access_samples: int = 20
+    seed: int = 1337
+    png_samples: int = 4
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """A configuration to measure: the encoder config plus the global ``encoder_threads``."""
+
+    config: VideoEncoderConfig
+    encoder_threads: int | None = None
+
+    @property
+    def label(self) -> str:
+        threads = f" t{self.encoder_threads}" if self.encoder_threads is not None else ""
+        return self.config.label() + threads
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": self.config.to_dict(), "encoder_threads": self.encoder_threads}
+
+
+@dataclass
+class TrialResult:
+    """Everything one trial measured (flat scalars for tables, per-frame arrays for the frame viewer).
+
+    Failed trials keep their identity and ``error``; their measurements stay ``None``.
+    """
+
+    key: str
+    status: str  # "ok" | "failed" | "timeout"
+    label: str
+    episode_key: str
+    episode_index: int
+    camera: str
+    source: str
+    source_fingerprint: str
+    source_lossy: bool
+    config: dict[str, Any]
+    encoder_threads: int | None
+    frames: int
+    width: int
+    height: int
+    fps: int
+    settings: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    # size
+    bytes: int | None = None
+    bytes_per_frame: float | None = None
+    bits_per_pixel: float | None = None
+    bitrate_kbps: float | None = None
+    compression_ratio_raw: float | None = None
+    png_bytes_estimate: float | None = None
+    size_ratio_png: float | None = None
+    # encode
+    encode_wall_s: float | None = None
+    encode_cpu_s: float | None = None
+    encode_fps: float | None = None
+    realtime_factor: float | None = None
+    # decode
+    decode_fps: float | None = None
+    load_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # pattern -> {p50, p95, mean}
+    png_load_ms: float | None = None
+    # quality
+    ssim_flavour: str | None = None
+    quality: dict[str, float] = field(default_factory=dict)  # psnr_mean, psnr_p5, psnr_min, ssim_*, ...
+    psnr_frames: np.ndarray | None = field(default=None, repr=False)
+    ssim_frames: np.ndarray | None = field(default=None, repr=False)
+    ssim_exact_frames: np.ndarray | None = field(default=None, repr=False)
+    # bookkeeping
+    video_path: str | None = None
+    host: str = ""
+    started_at: float = 0.0
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def summary(self) -> dict[str, Any]:
+        """Flat, JSON-safe scalars (no per-frame arrays): one row of the results table."""
+        row: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            if k in ("psnr_frames", "ssim_frames", "ssim_exact_frames"):
+                continue
+            if k == "config":
+                row.update({f"config.{ck}": cv for ck, cv in v.items()})
+            elif k == "load_ms":
+                for pattern, stats in v.items():
+                    row.update({f"load_{pattern}_{s}_ms": x for s, x in stats.items()})
+            elif k == "quality":
+                row.update(v)
+            elif k in ("settings", "versions"):
+                row[k] = v
+            else:
+                row[k] = v
+        return row
+
+    def frame_arrays(self) -> dict[str, np.ndarray]:
+        out = {}
+        for name in ("psnr_frames", "ssim_frames", "ssim_exact_frames"):
+            arr = getattr(self, name)
+            if arr is not None:
+                out[name] = np.asarray(arr, dtype=np.float64)
+        return out
+
+
+def relevant_versions() -> dict[str, str]:
+    """Library versions that change what an encode produces or how it is measured."""
+    import skimage
+
+    v = library_versions()
+    return {
+        "pyav": v["pyav"],
+        "ffmpeg": v["ffmpeg"],
+        "libavcodec": v.get("libavcodec", ""),
+        "numpy": v["numpy"],
+        "scikit-image": skimage.__version__,
+    }
+
+
+def trial_key(fingerprint: str, spec: TrialSpec, settings: MeasureSettings, versions: dict[str, str]) -> str:
+    """Content-addressed identity of a trial: source frames, config, threads, versions, metric settings."""
+    payload = {
+        "schema": TRIAL_SCHEMA,
+        "source": fingerprint,
+        "spec": spec.to_dict(),
+        "settings": settings.to_dict(),
+        "versions": versions,
+    }
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+
+class _TimedIterator:
+    """Wraps an iterator and adds up the wall time spent inside ``next``."""
+
+    def __init__(self, it: Iterator[np.ndarray]) -> None:
+        self._it = it
+        self.seconds = 0.0
+        self.count = 0
+
+    def __iter__(self) -> _TimedIterator:
+        return self
+
+    def __next__(self) -> np.ndarray:
+        t0 = time.perf_counter()
+        try:
+            item = next(self._it)
+        finally:
+            self.seconds += time.perf_counter() - t0
+        self.count += 1
+        return item
+
+
+def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+    arr = np.asarray(samples_ms, dtype=np.float64)
+    return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95)), "mean": float(arr.mean())}
+
+
+def measure_random_access(
+    video_path: Path, num_frames: int, fps: int, samples: int, seed: int
+) -> dict[str, dict[str, float]]:
+    """Per-frame load time (ms) of LeRobot's query patterns at random positions (fixed seed).
+
+    Each query opens the file, seeks and decodes to RGB, as LeRobot's PyAV reader does per item; the
+    time is divided by the number of frames the query returns (LeRobot's per-frame figure).
+    """
+    rng = random.Random(seed)
+    out: dict[str, dict[str, float]] = {}
+    low = min(5, num_frames - 1)
+    for name, offsets in ACCESS_PATTERNS.items():
+        per_frame_ms = []
+        for _ in range(samples):
+            idx = rng.randint(low, num_frames - 1)
+            indices = sorted({min(max(idx + o, 0), num_frames - 1) for o in offsets})
+            t0 = time.perf_counter()
+            read_frames(video_path, indices, fps=fps)
+            per_frame_ms.append((time.perf_counter() - t0) * 1000 / len(indices))
+        out[name] = _percentiles(per_frame_ms)
+    return out
+
+
+def estimate_png(episode: Episode, samples: int) -> tuple[float, float]:
+    """(estimated PNG-folder bytes, PNG load ms per frame) from ``samples`` evenly spaced frames."""
+    from PIL import Image
+
+    wanted = set(np.linspace(0, episode.num_frames - 1, num=min(samples, episode.num_frames)).round().astype(int))
+    sizes, loads = [], []
+    for i, frame in enumerate(episode.iter_frames()):
+        if i not in wanted:
+            continue
+        buf = io.BytesIO()
+        Image.fromarray(frame).save(buf, format="PNG")
+        sizes.append(buf.tell())
+        t0 = time.perf_counter()
+        with Image.open(io.BytesIO(buf.getvalue())) as im:
+            np.asarray(im.convert("RGB"))
+        loads.append((time.perf_counter() - t0) * 1000)
+        if len(sizes) == len(wanted):
+            break
+    return float(np.mean(sizes)) * episode.num_frames, float(np.median(loads))
+
+
+def run_trial(
+    episode: Episode,
+    spec: TrialSpec,
+    *,
+    settings: MeasureSettings | None = None,
+    fingerprint: str | None = None,
+    versions: dict[str, str] | None = None,
+    video_dir: str | os.PathLike | None = None,
+    work_dir: str | os.PathLike | None = None,
+) -> TrialResult:
+    """Measure ``spec`` on ``episode``. Never raises for a failing encode: the result says ``failed``.
+
+    ``video_dir`` keeps the encoded mp4 (named by the trial key) for the frame viewer; otherwise it
+    is deleted. ``fingerprint``/``versions`` may be passed in when the caller already knows them.
+    """
+    settings = settings or MeasureSettings()
+    versions = versions or relevant_versions()
+    fingerprint = fingerprint or episode.fingerprint()
+    key = trial_key(fingerprint, spec, settings, versions)
+    result = TrialResult(
+        key=key,
+        status="ok",
+        label=spec.label,
+        episode_key=episode.key,
+        episode_index=episode.episode_index,
+        camera=episode.camera,
+        source=episode.provenance.source,
+        source_fingerprint=fingerprint,
+        source_lossy=episode.lossy,
+        config=spec.config.to_dict(),
+        encoder_threads=spec.encoder_threads,
+        frames=episode.num_frames,
+        width=episode.width,
+        height=episode.height,
+        fps=episode.fps,
+        settings=settings.to_dict(),
+        versions=versions,
+        host=socket.gethostname(),
+        started_at=time.time(),
+    )
+    tmpdir = Path(tempfile.mkdtemp(prefix="vb-trial-", dir=work_dir))
+    t_start = time.perf_counter()
+    try:
+        video = tmpdir / f"{key}.mp4"
+        stats = encode_video_frames(
+            episode.iter_frames(), video, episode.fps, spec.config, spec.encoder_threads, overwrite=True
+        )
+        if stats.frames != episode.num_frames:
+            raise ValueError(f"source gave {stats.frames} frames, episode says {episode.num_frames}")
+        n, w, h = stats.frames, episode.width, episode.height
+        result.bytes = stats.bytes
+        result.bytes_per_frame = stats.bytes / n
+        result.bits_per_pixel = stats.bytes * 8 / (n * w * h)
+        result.bitrate_kbps = stats.bytes * 8 / (n / episode.fps) / 1000
+        result.compression_ratio_raw = n * w * h * 3 / stats.bytes
+        result.encode_wall_s = stats.encode_wall_s
+        result.encode_cpu_s = stats.cpu_s
+        result.encode_fps = stats.encode_fps
+        result.realtime_factor = stats.encode_fps / episode.fps
+
+        decoded = _TimedIterator(iter_video_frames(video, num_frames=n, fps=episode.fps))
+        quality = metrics.compare_frames(
+            episode.iter_frames(), decoded, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
+        )
+        result.decode_fps = decoded.count / decoded.seconds if decoded.seconds > 0 else None
+        result.ssim_flavour = quality.flavour
+        result.psnr_frames = quality.psnr
+        result.ssim_frames = quality.ssim
+        result.ssim_exact_frames = quality.ssim_exact
+        q: dict[str, float] = {}
+        for name, values in (("psnr", quality.psnr), ("ssim", quality.ssim), ("ssim_exact", quality.ssim_exact)):
+            if values is not None:
+                cap = metrics.PSNR_POOL_CAP_DB if name == "psnr" else None
+                q.update({f"{name}_{stat}": v for stat, v in metrics.pool(values, cap=cap).items()})
+        result.quality = q
+
+        result.load_ms = measure_random_access(video, n, episode.fps, settings.access_samples, settings.seed)
+        if settings.png_samples > 0:
+            png_bytes, png_ms = estimate_png(episode, settings.png_samples)
+            result.png_bytes_estimate = png_bytes
+            result.size_ratio_png = stats.bytes / png_bytes
+            result.png_load_ms = png_ms
+        if video_dir is not None:
+            dest = Path(video_dir) / f"{key}.mp4"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(video), dest)
+            result.video_path = str(dest)
+    except Exception as exc:  # a failing trial is a result, not a crash of the sweep
+        result.status = "failed"
+        result.error = f"{type(exc).__name__}: {exc}"
+        logger.debug("trial %s failed:\n%s", spec.label, traceback.format_exc())
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        result.duration_s = time.perf_counter() - t_start
+    return result

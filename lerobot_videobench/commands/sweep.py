@@ -1,0 +1,85 @@
+"""``lerobot-videobench sweep``: measure a grid of encoder settings on episodes of a source."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._output import format_table, print_json
+
+
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """SOURCE plus episode/camera/frame selection, shared by the commands that read episodes."""
+    p.add_argument("source", help="LeRobot dataset root, Hub repo id (org/name[@rev]), video file, PNG folder, or 'sample'")
+    p.add_argument("--episodes", type=int, nargs="+", metavar="N", help="episode indices (default: all)")
+    p.add_argument("--cameras", nargs="+", metavar="KEY", help="camera keys (default: all)")
+    p.add_argument("--max-frames", type=int, metavar="N", help="use only the first N frames of each episode")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="measure a grid of encoder settings on episodes (resumable)")
+    add_source_arguments(p)
+    p.add_argument("--grid", default="quick", help="quick | default | thorough | a YAML file (default: quick)")
+    p.add_argument("--store", default="videobench_results.sqlite", help="SQLite results store (default: %(default)s)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: cores/2)")
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--timeout", type=float, default=600.0, help="per-trial timeout in seconds (default: %(default)s)")
+    p.add_argument("--exact-ssim", action="store_true", help="also compute LeRobot's scikit-image SSIM (slow)")
+    p.add_argument("--retry-failed", action="store_true", help="run again the trials stored as failed")
+    p.add_argument("--no-frame-cache", action="store_true", help="decode the source for every trial")
+    p.add_argument("--export", metavar="FILE", help="also write all results to FILE (.parquet or .csv)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..bench.grid import expand_grid
+    from ..bench.runner import run_sweep
+    from ..bench.store import export_results
+    from ..bench.summary import summarize
+    from ..bench.trial import MeasureSettings
+    from ..episodes import load_episodes
+
+    plan = expand_grid(args.grid)
+    for bad in plan.invalid:
+        print(f"skipped invalid grid entry {bad.settings}: {bad.reason}", file=sys.stderr)
+    if not plan.specs:
+        raise ValueError(f"grid {args.grid!r} has no valid configuration on this machine")
+    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames)
+    summary = run_sweep(
+        episodes, plan, args.store, workers=args.workers, scheduler=args.scheduler,
+        progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
+        settings=MeasureSettings(exact_ssim=args.exact_ssim), retry_failed=args.retry_failed,
+        cache_frames=not args.no_frame_cache,
+    )
+    table = summarize(summary.results())
+    if args.export:
+        export_results(args.store, args.export)
+    info = {
+        "store": str(summary.store_path), "trials": summary.total, "cached": summary.cached, "ran": summary.ran,
+        "failed": summary.failed, "invalid_grid_entries": len(plan.invalid), "wall_s": round(summary.wall_s, 2),
+    }
+    if args.json:
+        print_json({**info, "summary": table.to_dict(orient="records")})
+        return 0 if not summary.failed else 1
+    rows = []
+    for r in table.itertuples(index=False):
+        d = r._asdict()
+        rows.append([
+            d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", _fmt(d.get("bytes_per_frame"), 0, 1e-3, " KB"),
+            _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("ssim_mean"), 4), _fmt(d.get("ssim_p5"), 4),
+            _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0), _fmt(d.get("realtime_factor"), 1, suffix="x"),
+            _fmt(d.get("load_1_frame_p50_ms"), 1),
+        ])
+    print(format_table(
+        ["config", "ok", "size/frame", "bpp", "SSIM", "SSIM p5", "PSNR", "enc fps", "realtime", "load ms"], rows
+    ))
+    print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {info['failed']} failed) "
+          f"in {info['wall_s']} s; store: {info['store']}")
+    return 0 if not summary.failed else 1
+
+
+def _fmt(value: object, digits: int, scale: float = 1.0, suffix: str = "") -> str:
+    if value is None or value != value:  # None or NaN
+        return "-"
+    return f"{float(value) * scale:.{digits}f}{suffix}"
