@@ -9,7 +9,7 @@ import logging
 import sys
 
 #: Subcommands in the order ``--help`` lists them; each is ``lerobot_videobench.commands.<name>``.
-COMMANDS: tuple[str, ...] = ("probe",)
+COMMANDS: tuple[str, ...] = ("probe", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,132 @@
+"""Frame-level access to a stored trial: source and encoded frame ``i``, per-frame quality, GOP
+boundaries and the worst frames. What the frame viewer and the report's thumbnails are built on."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..encoding import read_frames
+from ..encoding.video_files import frame_index, open_video
+from ..episodes import Episode, default_cache_dir
+from .store import ResultStore
+
+
+@dataclass
+class TrialFrames:
+    """One stored trial opened for viewing.
+
+    Source frames come from the sweep's memory-mapped frame cache when it is there (random access is
+    free), else from ``episode`` (re-read from its source; pass it when the cache was cleared).
+    Encoded frames are decoded from the mp4 the sweep kept beside the store.
+    """
+
+    store: ResultStore
+    key: str
+    episode: Episode | None = None
+    cache_dir: str | os.PathLike | None = None
+
+    @cached_property
+    def row(self) -> dict[str, Any]:
+        return self.store.summary(self.key)
+
+    @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        return self.store.frame_arrays(self.key)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.row["frames"])
+
+    @property
+    def fps(self) -> int:
+        return int(self.row["fps"])
+
+    @property
+    def label(self) -> str:
+        return str(self.row["label"])
+
+    @property
+    def video_path(self) -> Path:
+        path = self.row.get("video_path")
+        if not path or not Path(path).is_file():
+            raise FileNotFoundError(
+                f"the encoded video of trial {self.label!r} was not kept ({path}); rerun the sweep with keep_videos=True"
+            )
+        return Path(path)
+
+    def _check_index(self, i: int) -> int:
+        if not 0 <= int(i) < self.num_frames:
+            raise ValueError(f"frame index {i} out of range; this trial has frames 0..{self.num_frames - 1}")
+        return int(i)
+
+    @cached_property
+    def _source_map(self) -> np.ndarray | None:
+        root = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+        path = root / "frames" / f"{self.row['source_fingerprint']}.u8"
+        shape = (self.num_frames, int(self.row["height"]), int(self.row["width"]), 3)
+        if path.is_file() and path.stat().st_size >= int(np.prod(shape)):
+            return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
+        return None
+
+    def source_frame(self, i: int) -> np.ndarray:
+        """Source RGB frame ``i`` (the reference the metrics compared against)."""
+        i = self._check_index(i)
+        if self._source_map is not None:
+            return np.array(self._source_map[i])
+        if self.episode is None:
+            raise FileNotFoundError(
+                "source frames are not in the frame cache; pass the episode (TrialFrames(..., episode=...))"
+            )
+        for j, frame in enumerate(self.episode.iter_frames()):
+            if j == i:
+                return frame
+        raise ValueError(f"episode has fewer than {i + 1} frames")
+
+    def encoded_frame(self, i: int) -> np.ndarray:
+        """Decoded RGB frame ``i`` of the trial's mp4 (frame-exact, by index)."""
+        return read_frames(self.video_path, [self._check_index(i)], fps=self.fps)[0]
+
+    def quality(self, metric: str = "ssim") -> np.ndarray:
+        """Per-frame values: ``ssim`` (the trial's flavour), ``psnr`` or ``ssim_exact``."""
+        name = f"{metric}_frames"
+        if name not in self.arrays:
+            raise ValueError(f"metric={metric!r} not stored for this trial; available: "
+                             f"{sorted(k.removesuffix('_frames') for k in self.arrays)}")
+        return self.arrays[name]
+
+    def worst_frames(self, k: int = 5, metric: str = "ssim") -> list[int]:
+        """Indices of the ``k`` lowest-quality frames, worst first."""
+        values = self.quality(metric)
+        return [int(i) for i in np.argsort(values, kind="stable")[:k]]
+
+    @cached_property
+    def keyframes(self) -> list[int]:
+        """Frame indices that are keyframes in the encoded video (GOP starts)."""
+        out = []
+        with open_video(self.video_path) as container:
+            stream = container.streams.video[0]
+            for packet in container.demux(stream):
+                if packet.size and packet.is_keyframe and packet.pts is not None:
+                    out.append(frame_index(packet.pts, stream.time_base, 0.0, self.fps))
+        return sorted(out)
+
+    def difference(self, i: int, gain: float = 4.0) -> np.ndarray:
+        """Per-pixel absolute difference (max over RGB) amplified by ``gain``, as uint8 HxW."""
+        a = self.source_frame(i).astype(np.int16)
+        b = self.encoded_frame(i).astype(np.int16)
+        diff = np.abs(a - b).max(axis=2).astype(np.float32) * gain
+        return np.clip(diff, 0, 255).astype(np.uint8)
+
+
+def open_trial(store: str | os.PathLike | ResultStore, key: str, **kwargs: Any) -> TrialFrames:
+    """Open a stored trial by key (``episode=`` and ``cache_dir=`` as for :class:`TrialFrames`)."""
+    store = store if isinstance(store, ResultStore) else ResultStore(store)
+    if key not in store:
+        raise KeyError(f"no trial with key {key!r} in {store.path}")
+    return TrialFrames(store, key, **kwargs)
