@@ -19,6 +19,7 @@ from .config import (  # noqa: E402
 )
 from .encode import EncodeStats, encode_video_frames, list_png_frames  # noqa: E402
 from .pyav_probe import EncoderProbe, library_versions, probe_encoder  # noqa: E402
+from .streaming import CameraStreamResult, StreamingVideoEncoder  # noqa: E402
 from .video_files import (  # noqa: E402
     VideoFileError,
     concatenate_video_files,
@@ -36,8 +37,10 @@ __all__ = [
     "VALID_VIDEO_CODECS",
     "VIDEO_CODECS_ALIASES",
     "VIDEO_ENCODER_INFO_FIELD_NAMES",
+    "CameraStreamResult",
     "EncodeStats",
     "EncoderProbe",
+    "StreamingVideoEncoder",
     "VideoEncoderConfig",
     "VideoFileError",
     "camera_encoder_defaults",

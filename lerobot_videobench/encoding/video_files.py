@@ -94,13 +94,21 @@ def get_video_duration_in_s(path: str | os.PathLike) -> float:
 
 
 def count_frames(path: str | os.PathLike) -> int:
-    """Number of video packets (= frames for our encoders) by demuxing, without decoding."""
+    """Number of video packets (= frames for our encoders) by demuxing, without decoding.
+
+    A file cut short after its header (a faststart mp4 truncated mid-data) demuxes fewer packets than
+    the header lists; that raises ``VideoFileError`` rather than returning a silently short count.
+    """
     with open_video(path) as container:
         stream = container.streams.video[0]
+        declared = stream.frames
         try:
-            return sum(1 for p in container.demux(stream) if p.size > 0)
+            n = sum(1 for p in container.demux(stream) if p.size > 0)
         except av.FFmpegError as exc:
             raise VideoFileError(f"{path} cannot be demuxed ({exc})") from exc
+        if declared and n < declared:
+            raise VideoFileError(f"{path} is truncated: its header lists {declared} frames, {n} could be read")
+        return n
 
 
 def concatenate_video_files(
