@@ -19,6 +19,7 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "realtime_factor": "min",
     "decode_fps": "mean",
     "load_1_frame_p50_ms": "mean",
+    "load_1_frame_p95_ms": "max",
     "load_6_frames_p50_ms": "mean",
 }
 
@@ -42,7 +43,8 @@ def summarize(results: Any) -> Any:
     if len(ok) and present:
         agg = ok.groupby("label", sort=False).agg(present)
         out = out.join(agg)
-    for col in ("config.vcodec", "config.crf", "config.g", "config.preset", "config.pix_fmt", "encoder_threads"):
+    for col in ("config.vcodec", "config.crf", "config.g", "config.preset", "config.pix_fmt", "config.fast_decode",
+                "config.extra_options", "encoder_threads"):
         if col in df.columns:
             out[col.removeprefix("config.")] = groups[col].first()
     for col in SUMMARY_COLUMNS:

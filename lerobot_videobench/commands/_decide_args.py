@@ -1,0 +1,64 @@
+"""Argument helpers shared by the decide subcommands (recommend, search, compare, pareto)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import warnings
+from typing import Any
+
+EXPORT_FORMATS: tuple[str, ...] = ("cli", "yaml", "json", "python")
+
+
+def preset(text: str) -> int | str | None:
+    """SVT presets are integers, x264/x265 presets names; 'none' is the codec's default."""
+    if text.lower() in ("none", "null"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def int_or_none(text: str) -> int | None:
+    if text.lower() in ("none", "null"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer (or 'none')") from None
+
+
+def render_config(config: Any, encoder_threads: int | None, fmt: str) -> str:
+    """The config as ``lerobot-record`` flags, YAML, JSON or Python; export caveats go to stderr."""
+    from ..decide import export
+
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format={fmt!r} must be one of {list(EXPORT_FORMATS)}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", export.ExportWarning)
+        if fmt == "cli":
+            text = export.to_shell(config, encoder_threads=encoder_threads)
+        elif fmt == "python":
+            text = export.to_python(config, encoder_threads=encoder_threads)
+        else:
+            render = export.to_yaml if fmt == "yaml" else export.to_json
+            text = render(config, encoder_threads=encoder_threads)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return text.rstrip("\n")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, (float, int)) and math.isnan(value))
+
+
+def fmt_num(value: Any, digits: int, suffix: str = "") -> str:
+    """Fixed decimals, ``-`` for a missing value."""
+    return "-" if _missing(value) else f"{float(value):.{digits}f}{suffix}"
+
+
+def fmt_sig(value: Any, digits: int = 5) -> str:
+    """Significant digits (for columns mixing bytes, SSIM and ms), ``-`` for a missing value."""
+    return "-" if _missing(value) else f"{float(value):.{digits}g}"

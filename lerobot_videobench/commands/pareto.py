@@ -1,0 +1,37 @@
+"""``lerobot-videobench pareto``: the configurations no other one beats on two or three objectives."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._decide_args import fmt_sig
+from ._output import format_table, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from ..decide.pareto import OBJECTIVES
+
+    p = sub.add_parser("pareto", help="print the Pareto front of measured configurations")
+    p.add_argument("store", help="results store written by 'sweep'")
+    p.add_argument("--objectives", nargs="+", choices=sorted(OBJECTIVES), default=["bytes_per_frame", "ssim_mean"],
+                   metavar="NAME", help=f"2 or 3 of {sorted(OBJECTIVES)} (default: bytes_per_frame ssim_mean)")
+    p.add_argument("--all", action="store_true", help="list dominated configurations too")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..bench.store import load_results
+    from ..decide.pareto import OBJECTIVES, pareto_front
+
+    table = pareto_front(load_results(args.store), objectives=args.objectives)
+    shown = table if args.all else table[table["pareto"]]
+    cols = [OBJECTIVES[o][0] for o in args.objectives]
+    if args.json:
+        records = shown[["label", *cols, "pareto"]].to_dict(orient="records")
+        print_json({"objectives": args.objectives, "front": records})
+        return 0
+    rows = [[r["label"], *(fmt_sig(r[c]) for c in cols), "*" if r["pareto"] else ""] for _, r in shown.iterrows()]
+    print(format_table(["config", *args.objectives, "front"], rows))
+    print(f"\n{int(table['pareto'].sum())} of {len(table)} configurations on the front.")
+    return 0

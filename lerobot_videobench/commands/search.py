@@ -1,0 +1,68 @@
+"""``lerobot-videobench search``: the highest crf meeting an SSIM/PSNR target, in few encodes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._decide_args import EXPORT_FORMATS, fmt_num, int_or_none, preset, render_config
+from ._output import format_table, print_json
+from .sweep import add_source_arguments
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("search", help="find the highest crf whose quality meets a target (few encodes)")
+    add_source_arguments(p)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--target-ssim", type=float, metavar="X", help="SSIM target (0..1)")
+    target.add_argument("--target-psnr", type=float, metavar="DB", help="PSNR target in dB")
+    p.add_argument("--stat", choices=("mean", "p5"), default="mean",
+                   help="per-frame statistic; the worst episode must meet the target (default: %(default)s)")
+    p.add_argument("--vcodec", default="libsvtav1", help="libsvtav1 (default), h264, hevc, libaom-av1")
+    p.add_argument("--g", type=int_or_none, default=2, metavar="N|none", help="GOP size (default: 2)")
+    p.add_argument("--preset", type=preset, metavar="P", help="integer (SVT) or name (x264/x265)")
+    p.add_argument("--pix-fmt", default="yuv420p")
+    p.add_argument("--fast-decode", type=int, default=0)
+    p.add_argument("--encoder-threads", type=int_or_none, metavar="N")
+    p.add_argument("--crf-min", type=int, metavar="N", help="lowest crf to consider (default: the codec's)")
+    p.add_argument("--crf-max", type=int, metavar="N", help="highest crf to consider (default: the codec's)")
+    p.add_argument("--store", default="videobench_results.sqlite",
+                   help="results store shared with 'sweep' (default: %(default)s)")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="cli", help="how to print the config (default: cli)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..decide.search import CRF_RANGES, search_crf
+    from ..episodes import load_episodes
+
+    crf_range = None
+    if args.crf_min is not None or args.crf_max is not None:
+        lo, hi = CRF_RANGES.get({"av1": "libsvtav1"}.get(args.vcodec, args.vcodec), (None, None))
+        crf_range = (args.crf_min if args.crf_min is not None else lo, args.crf_max if args.crf_max is not None else hi)
+        if None in crf_range:
+            raise ValueError(f"vcodec={args.vcodec!r} has no default crf range: give both --crf-min and --crf-max")
+    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames)
+    try:
+        result = search_crf(
+            episodes, vcodec=args.vcodec, g=args.g, preset=args.preset, pix_fmt=args.pix_fmt,
+            fast_decode=args.fast_decode, encoder_threads=args.encoder_threads, target_ssim=args.target_ssim,
+            target_psnr=args.target_psnr, stat=args.stat, crf_range=crf_range, store=args.store,
+        )
+    except RuntimeError as exc:  # a probe's encode failed: the store keeps the failed trial and its error
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    text = render_config(result.config, args.encoder_threads, args.format) if result.found else None
+    if args.json:
+        print_json({**result.to_dict(), "store": args.store, "export": {"format": args.format, "text": text}})
+        return 0 if result.found else 1
+    rows = [[p.crf, fmt_num(p.quality, 5), "cache" if p.from_cache else "encoded"]
+            for p in sorted(result.probes, key=lambda p: p.crf)]
+    print(format_table(["crf", result.column, "source"], rows))
+    print(f"\n{result.message}")
+    print(f"{result.encodes} encode(s) run, {result.cached} reused from {args.store}; a full crf grid "
+          f"{result.crf_range[0]}..{result.crf_range[1]} costs {result.full_grid_encodes}.")
+    if text is not None:
+        print(f"\nConfig ({args.format}):\n{text}")
+    return 0 if result.found else 1
