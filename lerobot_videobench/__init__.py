@@ -23,10 +23,15 @@ from .encoding import (
     probe_encoder,
     read_frames,
 )
+from .episodes import Episode, SourceInfo, describe_source, load_episodes
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Episode",
+    "SourceInfo",
+    "describe_source",
+    "load_episodes",
     "HW_VIDEO_CODECS",
     "LIBSVTAV1_DEFAULT_PRESET",
     "VALID_VIDEO_CODECS",

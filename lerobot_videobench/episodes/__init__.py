@@ -10,13 +10,42 @@ from .episode import (
     episode_from_arrays,
     file_source_id,
 )
+from .files import PngFolderFrames, VideoClipFrames, load_png_folder, load_video_file
+from .lerobot import LeRobotDataset, ParquetImageFrames
+from .sample import available_samples, sample_dir
+from .sources import (
+    CameraInfo,
+    SourceInfo,
+    SourceKind,
+    describe_source,
+    load_episodes,
+    register_source_kind,
+    source_kinds,
+)
+from .writer import write_lerobot_dataset
 
 __all__ = [
     "ArrayFrames",
+    "CameraInfo",
     "Episode",
+    "LeRobotDataset",
     "MemmapFrames",
+    "ParquetImageFrames",
+    "PngFolderFrames",
     "Provenance",
+    "SourceInfo",
+    "SourceKind",
+    "VideoClipFrames",
+    "available_samples",
     "default_cache_dir",
+    "describe_source",
     "episode_from_arrays",
     "file_source_id",
+    "load_episodes",
+    "load_png_folder",
+    "load_video_file",
+    "register_source_kind",
+    "sample_dir",
+    "source_kinds",
+    "write_lerobot_dataset",
 ]

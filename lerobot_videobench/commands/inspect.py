@@ -1,0 +1,59 @@
+"""``lerobot-videobench inspect SOURCE``: what a source holds (episodes, cameras, rate, resolution,
+codec and recorded encoder settings, hours of video) and whether it is already lossy."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._output import format_table, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "inspect",
+        help="episodes, cameras, codec and encoder settings of a source (dataset, Hub id, video, PNG folder, sample)",
+    )
+    p.add_argument(
+        "source", help="LeRobot dataset folder, Hub dataset id org/name[@rev], video file, PNG folder, or 'sample'"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def _settings(settings: dict) -> str:
+    shown = {k: v for k, v in settings.items() if v not in (None, {}, "")}
+    return " ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _hours(h: float) -> str:
+    return f"{h:.2f} h" if h >= 0.1 else f"{h * 3600:.1f} s ({h:.4f} h)"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..episodes import describe_source
+
+    info = describe_source(args.source)
+    if args.json:
+        print_json(info.to_dict())
+        return 0
+    eps = info.episodes
+    ep_text = f"{len(eps)}" + (f" (indices {eps[0]}..{eps[-1]})" if len(eps) > 1 else "")
+    print(f"source:    {info.source}  [{info.kind}{', ' + info.version if info.version else ''}]")
+    if info.path:
+        print(f"path:      {info.path}")
+    print(f"episodes:  {ep_text}, {info.total_frames} frames at {info.fps} fps")
+    print(f"duration:  {_hours(info.duration_hours)} per camera, {_hours(info.video_hours)} of video in total")
+    lossy = {True: "yes (already compressed: quality is measured against decoded frames)", False: "no",
+             None: "unknown"}[info.lossy]
+    print(f"lossy:     {lossy}")
+    print()
+    rows = [
+        [c.key, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
+         {True: "yes", False: "no", None: "?"}[c.lossy], _settings(c.encoder_settings)]
+        for c in info.cameras
+    ]
+    headers = ["camera", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
+    print(format_table(headers, rows))
+    for note in info.notes:
+        print(f"note: {note}")
+    return 0

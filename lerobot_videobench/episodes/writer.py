@@ -1,0 +1,316 @@
+"""A small LeRobot dataset writer (v3.0 and v2.1 layouts, video or image storage) built on the project's
+own encoder: it makes the built-in sample and the test fixtures, so the readers are tested against
+files laid out exactly as LeRobot lays them out (``info.json``, ``meta/episodes`` rows with
+``videos/<key>/from_timestamp`` as cumulative durations, concatenated per-camera mp4 files).
+
+It writes only what the workbench reads (no statistics beyond an empty ``stats.json``); it is not a
+replacement for LeRobot's recorder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..encoding import (
+    VideoEncoderConfig,
+    camera_encoder_defaults,
+    concatenate_video_files,
+    encode_video_frames,
+    get_video_duration_in_s,
+    get_video_info,
+)
+
+logger = logging.getLogger(__name__)
+
+V3_DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+V3_VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+V21_DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
+V21_VIDEO_PATH = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
+
+#: One episode: camera key -> its frames (a sequence, an iterable, or a callable returning an iterator).
+EpisodeFrames = Mapping[str, Any]
+
+
+def lossless_encoder_config(preset: str | None = None) -> VideoEncoderConfig:
+    """HEVC in RGB planes (``gbrp``) with x265 ``lossless=1``: decoding returns the exact RGB frames.
+
+    (yuv444p at crf 0 is not enough: the RGB -> YUV conversion rounds.) One keyframe per episode
+    (``g=None``, x265's default interval) keeps lossless files small.
+    """
+    return VideoEncoderConfig(
+        vcodec="hevc", pix_fmt="gbrp", crf=None, g=None, preset=preset,
+        extra_options={"x265-params": "lossless=1:log-level=error"},
+    )
+
+
+def _frames_of(source: Any) -> Iterable[np.ndarray]:
+    return source() if callable(source) else source
+
+
+def _image_bytes(frame: np.ndarray, image_format: str) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    if image_format == "png":
+        Image.fromarray(frame).save(buf, format="PNG", compress_level=1)
+    else:
+        Image.fromarray(frame).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _frame_rows(
+    episode_index: int, length: int, start_index: int, fps: int, task_index: int = 0
+) -> dict[str, list[Any]]:
+    return {
+        "timestamp": [np.float32(i / fps) for i in range(length)],
+        "frame_index": list(range(length)),
+        "episode_index": [episode_index] * length,
+        "index": list(range(start_index, start_index + length)),
+        "task_index": [task_index] * length,
+    }
+
+
+def _feature_block(key: str, dtype: str, height: int, width: int, info: dict[str, Any] | None) -> dict[str, Any]:
+    block: dict[str, Any] = {"dtype": dtype, "shape": [height, width, 3], "names": ["height", "width", "channels"]}
+    if info is not None:
+        block["info"] = info
+    return block
+
+
+_INDEX_FEATURES = {
+    "timestamp": {"dtype": "float32", "shape": [1], "names": None},
+    "frame_index": {"dtype": "int64", "shape": [1], "names": None},
+    "episode_index": {"dtype": "int64", "shape": [1], "names": None},
+    "index": {"dtype": "int64", "shape": [1], "names": None},
+    "task_index": {"dtype": "int64", "shape": [1], "names": None},
+}
+
+
+def write_lerobot_dataset(
+    root: str | os.PathLike,
+    episodes: Sequence[EpisodeFrames],
+    fps: int = 30,
+    *,
+    version: str = "v3.0",
+    storage: str = "video",
+    camera_encoder_config: VideoEncoderConfig | None = None,
+    image_format: str = "png",
+    episodes_per_video_file: int | None = None,
+    task: str = "synthetic task",
+    robot_type: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write ``episodes`` (each a mapping camera key -> frames) as a LeRobot dataset at ``root``.
+
+    ``storage="video"`` encodes each camera with ``camera_encoder_config`` (LeRobot's defaults when
+    None); in v3.0 episodes are concatenated per camera into ``file-YYY.mp4`` files holding at most
+    ``episodes_per_video_file`` episodes (all when None). ``storage="image"`` stores frames as PNG or
+    JPEG image structs in the data parquet, like LeRobot's ``*_image`` datasets. The dataset is built
+    in a temporary directory and renamed into place, so a failure leaves nothing behind.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = Path(root)
+    if version not in ("v3.0", "v2.1"):
+        raise ValueError(f"version={version!r} is not supported; allowed: ['v2.1', 'v3.0']")
+    if storage not in ("video", "image"):
+        raise ValueError(f"storage={storage!r} is not supported; allowed: ['image', 'video']")
+    if image_format not in ("png", "jpeg"):
+        raise ValueError(f"image_format={image_format!r} is not supported; allowed: ['jpeg', 'png']")
+    if not episodes:
+        raise ValueError("episodes is empty: a dataset needs at least one episode")
+    cameras = list(episodes[0])
+    for i, ep in enumerate(episodes):
+        if list(ep) != cameras:
+            raise ValueError(f"episode {i} has cameras {list(ep)}, episode 0 has {cameras}; they must match")
+    if root.exists():
+        if not overwrite:
+            raise FileExistsError(f"{root} exists and overwrite=False")
+    config = camera_encoder_config or camera_encoder_defaults()
+    per_file = episodes_per_video_file or len(episodes)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    try:
+        lengths: list[int] = []
+        shapes: dict[str, tuple[int, int]] = {}
+        video_info: dict[str, dict[str, Any]] = {}
+        ep_video: list[dict[str, Any]] = [{} for _ in episodes]
+        image_cols: list[dict[str, list[dict[str, Any]]]] = [{} for _ in episodes]
+        tmp = work / ".episodes"
+        for key in cameras:
+            file_paths: list[list[Path]] = []
+            for e, ep in enumerate(episodes):
+                if storage == "video":
+                    path = tmp / key / f"episode_{e:06d}.mp4"
+                    stats = encode_video_frames(_frames_of(ep[key]), path, fps, config, overwrite=True)
+                    n, size = stats.frames, (stats.height, stats.width)
+                    if e % per_file == 0:
+                        file_paths.append([])
+                    file_paths[-1].append(path)
+                else:
+                    cells, size = [], None
+                    for frame in _frames_of(ep[key]):
+                        frame = np.asarray(frame, dtype=np.uint8)
+                        size = frame.shape[:2]
+                        name = f"frame_{len(cells):06d}.{image_format}"
+                        cells.append({"bytes": _image_bytes(frame, image_format), "path": name})
+                    n = len(cells)
+                    image_cols[e][key] = cells
+                if key == cameras[0]:
+                    lengths.append(n)
+                elif n != lengths[e]:
+                    raise ValueError(f"episode {e}: camera {key!r} has {n} frames, {cameras[0]!r} has {lengths[e]}")
+                if not n:
+                    raise ValueError(f"episode {e}: camera {key!r} has no frames")
+                shapes[key] = size  # type: ignore[assignment]
+            if storage != "video":
+                continue
+            # lay the per-episode mp4 files out as LeRobot does
+            for f, group in enumerate(file_paths):
+                e0 = f * per_file
+                if version == "v3.0":
+                    out = work / V3_VIDEO_PATH.format(video_key=key, chunk_index=0, file_index=f)
+                    from_ts = 0.0
+                    for j, p in enumerate(group):
+                        dur = get_video_duration_in_s(p)
+                        ep_video[e0 + j].update(
+                            {
+                                f"videos/{key}/chunk_index": 0,
+                                f"videos/{key}/file_index": f,
+                                f"videos/{key}/from_timestamp": from_ts,
+                                f"videos/{key}/to_timestamp": from_ts + dur,
+                            }
+                        )
+                        from_ts += dur
+                    if len(group) == 1:
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.move(str(group[0]), out)
+                    else:
+                        concatenate_video_files(group, out)
+                else:
+                    for j, p in enumerate(group):
+                        e = e0 + j
+                        out = work / V21_VIDEO_PATH.format(episode_chunk=0, video_key=key, episode_index=e)
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.move(str(p), out)
+            first = work / (
+                V3_VIDEO_PATH.format(video_key=key, chunk_index=0, file_index=0)
+                if version == "v3.0"
+                else V21_VIDEO_PATH.format(episode_chunk=0, video_key=key, episode_index=0)
+            )
+            video_info[key] = get_video_info(first, config)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+        # per-frame data
+        total = sum(lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
+        image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+
+        def table_for(es: list[int]) -> pa.Table:
+            cols: dict[str, list[Any]] = {}
+            for e in es:
+                for k, v in _frame_rows(e, lengths[e], starts[e], fps).items():
+                    cols.setdefault(k, []).extend(v)
+                for k in image_cols[e]:
+                    cols.setdefault(k, []).extend(image_cols[e][k])
+            arrays = {
+                k: pa.array(v, type=image_type if k in cameras else (pa.float32() if k == "timestamp" else pa.int64()))
+                for k, v in cols.items()
+            }
+            return pa.table(arrays)
+
+        (work / "meta").mkdir(parents=True, exist_ok=True)
+        if version == "v3.0":
+            data_path = work / V3_DATA_PATH.format(chunk_index=0, file_index=0)
+            data_path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table_for(list(range(len(episodes)))), data_path, row_group_size=64)
+            rows = []
+            for e, n in enumerate(lengths):
+                rows.append(
+                    {
+                        "episode_index": e,
+                        "tasks": [task],
+                        "length": n,
+                        "data/chunk_index": 0,
+                        "data/file_index": 0,
+                        "dataset_from_index": starts[e],
+                        "dataset_to_index": starts[e] + n,
+                        **ep_video[e],
+                        "meta/episodes/chunk_index": 0,
+                        "meta/episodes/file_index": 0,
+                    }
+                )
+            ep_path = work / "meta/episodes/chunk-000/file-000.parquet"
+            ep_path.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame(rows).to_parquet(ep_path, index=False)
+            pd.DataFrame({"task_index": [0]}, index=pd.Index([task], name="task")).to_parquet(
+                work / "meta/tasks.parquet"
+            )
+        else:
+            for e in range(len(episodes)):
+                p = work / V21_DATA_PATH.format(episode_chunk=0, episode_index=e)
+                p.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(table_for([e]), p, row_group_size=64)
+            with open(work / "meta/episodes.jsonl", "w") as f:
+                for e, n in enumerate(lengths):
+                    f.write(json.dumps({"episode_index": e, "tasks": [task], "length": n}) + "\n")
+            (work / "meta/tasks.jsonl").write_text(json.dumps({"task_index": 0, "task": task}) + "\n")
+
+        dtype = "video" if storage == "video" else "image"
+        features = {
+            key: _feature_block(key, dtype, shapes[key][0], shapes[key][1], video_info.get(key))
+            for key in cameras
+        }
+        features.update(_INDEX_FEATURES)
+        n_files = -(-len(episodes) // per_file)
+        info: dict[str, Any] = {
+            "codebase_version": version,
+            "robot_type": robot_type,
+            "total_episodes": len(episodes),
+            "total_frames": total,
+            "total_tasks": 1,
+            "chunks_size": 1000,
+            "fps": fps,
+            "splits": {"train": f"0:{len(episodes)}"},
+            "features": features,
+        }
+        if version == "v3.0":
+            info.update(
+                {
+                    "data_files_size_in_mb": 100,
+                    "video_files_size_in_mb": 200,
+                    "data_path": V3_DATA_PATH,
+                    "video_path": V3_VIDEO_PATH if storage == "video" else None,
+                }
+            )
+        else:
+            info.update(
+                {
+                    "total_videos": len(episodes) * len(cameras) if storage == "video" else 0,
+                    "total_chunks": 1,
+                    "data_path": V21_DATA_PATH,
+                    "video_path": V21_VIDEO_PATH if storage == "video" else None,
+                }
+            )
+        logger.debug("wrote %d episodes x %d cameras (%d video files per camera)", len(episodes), len(cameras), n_files)
+        (work / "meta/info.json").write_text(json.dumps(info, indent=4) + "\n")
+        (work / "meta/stats.json").write_text("{}\n")
+        if root.exists():
+            shutil.rmtree(root)
+        os.replace(work, root)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return root
