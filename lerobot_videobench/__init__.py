@@ -24,10 +24,37 @@ from .encoding import (
     read_frames,
 )
 from .episodes import Episode, SourceInfo, describe_source, load_episodes
+from .bench import MeasureSettings, ResultStore, TrialResult, TrialSpec, expand_grid, load_results, run_sweep, summarize
+from .decide import (
+    check_realtime,
+    pareto_front,
+    recommend,
+    search_crf,
+    to_cli_args,
+    to_json,
+    to_python,
+    to_yaml,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MeasureSettings",
+    "ResultStore",
+    "TrialResult",
+    "TrialSpec",
+    "check_realtime",
+    "expand_grid",
+    "load_results",
+    "pareto_front",
+    "recommend",
+    "run_sweep",
+    "search_crf",
+    "summarize",
+    "to_cli_args",
+    "to_json",
+    "to_python",
+    "to_yaml",
     "Episode",
     "SourceInfo",
     "describe_source",

@@ -1,0 +1,29 @@
+"""Turning measurements into a choice: Pareto fronts, the constrained recommendation, target-quality
+search, BD-rate comparison, the real-time check, dataset health and export to LeRobot's formats."""
+
+from .compare import BDResult, bd_rate
+from .export import ExportSettings, from_json, from_yaml, to_cli_args, to_json, to_python, to_yaml
+from .pareto import OBJECTIVES, Recommendation, config_from_row, pareto_front, recommend
+from .realtime import RealtimeReport, check_realtime
+from .search import SearchResult, search_crf
+
+__all__ = [
+    "OBJECTIVES",
+    "BDResult",
+    "ExportSettings",
+    "RealtimeReport",
+    "Recommendation",
+    "SearchResult",
+    "bd_rate",
+    "check_realtime",
+    "config_from_row",
+    "from_json",
+    "from_yaml",
+    "pareto_front",
+    "recommend",
+    "search_crf",
+    "to_cli_args",
+    "to_json",
+    "to_python",
+    "to_yaml",
+]
