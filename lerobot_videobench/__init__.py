@@ -26,6 +26,7 @@ from .encoding import (
 from .episodes import Episode, SourceInfo, describe_source, load_episodes
 from .bench import MeasureSettings, ResultStore, TrialResult, TrialSpec, expand_grid, load_results, run_sweep, summarize
 from .decide import (
+    check_health,
     check_realtime,
     pareto_front,
     recommend,
@@ -43,6 +44,7 @@ __all__ = [
     "ResultStore",
     "TrialResult",
     "TrialSpec",
+    "check_health",
     "check_realtime",
     "expand_grid",
     "load_results",

@@ -3,53 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from typing import Any
 
-_NONE = ("none", "null")
-_ENCODER_OPTIONS = ("vcodec", "pix_fmt", "g", "crf", "preset", "fast_decode", "extra_options")
-
-
-def _int_or_none(text: str) -> int | None:
-    if text.lower() in _NONE:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer (or 'none')") from None
-
-
-def _number_or_none(text: str) -> int | float | None:
-    if text.lower() in _NONE:
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"{text!r} is not a number (or 'none')")
-
-
-def _preset(text: str) -> int | str | None:
-    """SVT presets are integers, x264/x265 presets names: an integer string becomes an int."""
-    if text.lower() in _NONE:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return text
-
-
-def _mapping(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise argparse.ArgumentTypeError(f"not valid JSON ({exc}); e.g. '{{\"tune\": \"film\", \"bf\": 2}}'") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("must be a JSON object, e.g. '{\"tune\": \"film\"}'")
-    return value
+from ._config_args import add_encoder_arguments, build_config, given_encoder_fields, int_or_none, overlay_fields
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,15 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--from", dest="from_file", metavar="FILE", help="start from a YAML/JSON export")
-    # Options not given stay absent from the namespace (SUPPRESS), so "--g none" differs from no --g.
-    g = p.add_argument_group("encoder config (VideoEncoderConfig fields)", argument_default=argparse.SUPPRESS)
-    g.add_argument("--vcodec", help="libsvtav1, h264, hevc, libaom-av1 or a hardware encoder (not auto)")
-    g.add_argument("--pix-fmt", dest="pix_fmt")
-    g.add_argument("--g", type=_int_or_none, metavar="N|none", help="GOP size in frames")
-    g.add_argument("--crf", type=_number_or_none, metavar="X|none", help="quality (integer, or float for x264/x265)")
-    g.add_argument("--preset", type=_preset, metavar="P|none", help="integer (SVT) or name (x264/x265)")
-    g.add_argument("--fast-decode", dest="fast_decode", type=int, metavar="N")
-    g.add_argument("--extra-options", dest="extra_options", type=_mapping, metavar="JSON")
+    g = add_encoder_arguments(p, vcodec_help="libsvtav1, h264, hevc, libaom-av1 or a hardware encoder (not auto)")
     g.add_argument(
         "--unchecked",
         action="store_true",
@@ -80,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the config is for another machine (e.g. videotoolbox): do not require the encoder here",
     )
     d = p.add_argument_group("dataset settings (DatasetRecordConfig fields)", argument_default=argparse.SUPPRESS)
-    d.add_argument("--encoder-threads", dest="encoder_threads", type=_int_or_none, metavar="N|none")
-    d.add_argument("--encoder-queue-maxsize", dest="encoder_queue_maxsize", type=_int_or_none, metavar="N")
+    d.add_argument("--encoder-threads", dest="encoder_threads", type=int_or_none, metavar="N|none")
+    d.add_argument("--encoder-queue-maxsize", dest="encoder_queue_maxsize", type=int_or_none, metavar="N")
     d.add_argument("--streaming-encoding", dest="streaming_encoding", action=argparse.BooleanOptionalAction)
     o = p.add_argument_group("output")
     o.add_argument("--only-changed", action="store_true", help="leave out what equals LeRobot's defaults")
@@ -101,19 +51,12 @@ def _settings(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     from ..encoding.config import VideoEncoderConfig
 
     base = read_settings(args.from_file) if args.from_file else ExportSettings(VideoEncoderConfig())
-    fields = base.config.to_dict()
-    given = {name: getattr(args, name) for name in _ENCODER_OPTIONS if hasattr(args, name)}
+    given = given_encoder_fields(args)
     if given.get("vcodec") == "auto":
         # Resolving here would export this machine's pick (nvenc on any Linux wheel), not the recorder's.
         raise ValueError("vcodec='auto' is resolved on the recording machine; name the encoder to export")
-    if "vcodec" in given and given["vcodec"] != fields["vcodec"] and "preset" not in given:
-        fields["preset"] = None  # the new codec's own default, not the old codec's preset
-    fields.update(given)
-    build = VideoEncoderConfig.unchecked if args.unchecked else VideoEncoderConfig
     try:
-        config = build(**fields)
-    except TypeError as exc:
-        raise ValueError(str(exc)) from exc
+        config = build_config(overlay_fields(base.config.to_dict(), given), unchecked=args.unchecked)
     except ValueError as exc:
         if args.unchecked or "not available in this FFmpeg build" not in str(exc):
             raise

@@ -3,6 +3,7 @@ search, BD-rate comparison, the real-time check, dataset health and export to Le
 
 from .compare import BDResult, bd_rate
 from .export import ExportSettings, from_json, from_yaml, to_cli_args, to_json, to_python, to_yaml
+from .health import EpisodeHealth, HealthReport, check_health
 from .pareto import OBJECTIVES, Recommendation, config_from_row, pareto_front, recommend
 from .realtime import RealtimeReport, check_realtime
 from .search import SearchResult, search_crf
@@ -10,11 +11,14 @@ from .search import SearchResult, search_crf
 __all__ = [
     "OBJECTIVES",
     "BDResult",
+    "EpisodeHealth",
     "ExportSettings",
+    "HealthReport",
     "RealtimeReport",
     "Recommendation",
     "SearchResult",
     "bd_rate",
+    "check_health",
     "check_realtime",
     "config_from_row",
     "from_json",

@@ -9,6 +9,7 @@ fed = encoded + dropped, per camera.
 from __future__ import annotations
 
 import itertools
+import math
 import tempfile
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
-from ..encoding.streaming import CameraStreamResult, StreamingVideoEncoder
+from ..encoding.streaming import CameraStreamResult, StreamingVideoEncoder, _to_hwc_uint8
 from ..episodes import Episode
 
 #: Distinct frames kept in memory and cycled (ping-pong, so motion stays continuous).
@@ -72,6 +73,33 @@ class RealtimeReport:
         return asdict(self)
 
 
+def _rgb(frame: Any) -> np.ndarray:
+    """HxWx3 uint8 from what a camera may hand over: LeRobot's normalisation (CHW -> HWC, float in
+    [0, 1] -> x*255) plus gray -> RGB and RGBA -> RGB, so the encoder sees the frames a recording would."""
+    arr = _to_hwc_uint8(np.asarray(frame))
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
+        raise ValueError(f"frames: a frame has shape {np.asarray(frame).shape}; expected HxWx3 (or CHW, gray, RGBA)")
+    if arr.shape[2] == 1:
+        arr = np.repeat(arr, 3, axis=2)
+    return np.ascontiguousarray(arr[:, :, :3])
+
+
+def _check_even(pix_fmt: str, width: int, height: int) -> None:
+    """Chroma-subsampled formats (yuv420p, nv12...) need even sizes; the encoder would fail in its thread."""
+    import av
+
+    try:
+        fmt = av.VideoFormat(pix_fmt)
+    except (ValueError, av.FFmpegError):
+        return  # unknown here: the config's validation has the last word
+    if fmt.chroma_width(2) < 2 and width % 2:
+        raise ValueError(f"width={width} must be even for pix_fmt={pix_fmt!r} (chroma is subsampled horizontally)")
+    if fmt.chroma_height(2) < 2 and height % 2:
+        raise ValueError(f"height={height} must be even for pix_fmt={pix_fmt!r} (chroma is subsampled vertically)")
+
+
 def _resize(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     if frame.shape[1] == width and frame.shape[0] == height:
         return frame
@@ -83,6 +111,11 @@ def _resize(frame: np.ndarray, width: int, height: int) -> np.ndarray:
 def _frame_pool(frames: Any, width: int, height: int, fps: int) -> tuple[list[np.ndarray], str]:
     """Up to :data:`MAX_POOL_FRAMES` frames at W x H from an Episode, arrays, the built-in sample
     (``None``) or freshly rendered synthetic footage (``"synthetic"``, slower to prepare)."""
+    if isinstance(frames, str) and frames != "synthetic":
+        raise ValueError(
+            f"frames={frames!r}: give an Episode, a list of HxWx3 frames, None (built-in sample) or 'synthetic'; "
+            "load a source's episode with load_episodes() first"
+        )
     if frames is None:
         from ..episodes import load_episodes
 
@@ -102,9 +135,11 @@ def _frame_pool(frames: Any, width: int, height: int, fps: int) -> tuple[list[np
     else:
         source = f"{len(frames) if hasattr(frames, '__len__') else 'given'} frames resized to {width}x{height}"
         it = iter(frames)
-    pool = [_resize(np.asarray(f, dtype=np.uint8), width, height) for f in itertools.islice(it, MAX_POOL_FRAMES)]
+    pool = [_resize(_rgb(f), width, height) for f in itertools.islice(it, MAX_POOL_FRAMES)]
     if not pool:
-        raise ValueError("frames is empty: give an Episode, a list of HxWx3 uint8 frames, or None for synthetic")
+        raise ValueError(
+            "frames is empty: give an Episode, a list of HxWx3 uint8 frames, None (built-in sample) or 'synthetic'"
+        )
     return pool, source
 
 
@@ -128,18 +163,28 @@ def check_realtime(
     """Stream-encode ``cameras`` x ``seconds`` of W x H frames at ``fps`` and report drops and headroom.
 
     ``frames`` is an :class:`Episode` (e.g. the user's footage, resized), a list of RGB frames, None
-    for the built-in sample, or ``"synthetic"`` for rendered tabletop footage. Producers never skip a frame: a producer blocked by a full
-    queue (0.1 s, then a drop) falls behind and catches up, as LeRobot's record loop would, so the
-    check takes at most ``seconds`` + 0.1 s per dropped frame.
+    for the built-in sample, or ``"synthetic"`` for rendered tabletop footage; frames are resized to
+    W x H. Producers never skip a frame: a producer blocked by a full queue (0.1 s, then a drop) falls
+    behind and catches up, as LeRobot's record loop would. The check therefore takes about ``seconds``
+    + 0.1 s per frame dropped by the slowest camera, + the time to encode what is left in the queues
+    (at most ``queue_maxsize`` frames per camera) and flush; an encoder that cannot drain within
+    LeRobot's 120 s join raises ``RuntimeError``.
     """
     config = config or camera_encoder_defaults()
     for name, value in (("cameras", cameras), ("width", width), ("height", height), ("fps", fps), ("queue_maxsize", queue_maxsize)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name}={value!r} must be a positive integer")
-    if not seconds > 0:
-        raise ValueError(f"seconds={seconds!r} must be > 0")
-    if encoder_threads is not None and (not isinstance(encoder_threads, int) or encoder_threads < 1):
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.number)) or not (
+        seconds > 0 and math.isfinite(seconds)
+    ):
+        raise ValueError(f"seconds={seconds!r} must be a positive finite number")
+    if encoder_threads is not None and (
+        isinstance(encoder_threads, bool) or not isinstance(encoder_threads, (int, np.integer)) or encoder_threads < 1
+    ):
         raise ValueError(f"encoder_threads={encoder_threads!r} must be a positive integer or None")
+    if not required_headroom >= 1:
+        raise ValueError(f"required_headroom={required_headroom!r} must be >= 1 (encode capacity over demand)")
+    _check_even(config.pix_fmt, int(width), int(height))
     pool, source = _frame_pool(frames, int(width), int(height), int(fps))
     order = _ping_pong(len(pool))
     n_frames = max(1, int(round(seconds * fps)))
