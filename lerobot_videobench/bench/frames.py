@@ -13,7 +13,7 @@ import numpy as np
 
 from ..encoding import read_frames
 from ..encoding.video_files import frame_index, open_video
-from ..episodes import Episode, default_cache_dir
+from ..episodes import Episode, RawFrameFile, default_cache_dir
 from .store import ResultStore
 
 
@@ -21,7 +21,7 @@ from .store import ResultStore
 class TrialFrames:
     """One stored trial opened for viewing.
 
-    Source frames come from the sweep's memory-mapped frame cache when it is there (random access is
+    Source frames come from the sweep's raw frame cache when it is there (random access is
     free), else from ``episode`` (re-read from its source; pass it when the cache was cleared).
     Encoded frames are decoded from the mp4 the sweep kept beside the store.
     """
@@ -66,19 +66,19 @@ class TrialFrames:
         return int(i)
 
     @cached_property
-    def _source_map(self) -> np.ndarray | None:
+    def _source_cache(self) -> RawFrameFile | None:
         root = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
         path = root / "frames" / f"{self.row['source_fingerprint']}.u8"
         shape = (self.num_frames, int(self.row["height"]), int(self.row["width"]), 3)
         if path.is_file() and path.stat().st_size >= int(np.prod(shape)):
-            return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
+            return RawFrameFile(str(path), shape)
         return None
 
     def source_frame(self, i: int) -> np.ndarray:
         """Source RGB frame ``i`` (the reference the metrics compared against)."""
         i = self._check_index(i)
-        if self._source_map is not None:
-            return np.array(self._source_map[i])
+        if self._source_cache is not None:
+            return self._source_cache.frame(i)
         if self.episode is None:
             raise FileNotFoundError(
                 "source frames are not in the frame cache; pass the episode (TrialFrames(..., episode=...))"

@@ -152,11 +152,11 @@ class LocalExecutor:
         while pending or any(w.task for w in self._workers):
             if cancelled():
                 return
-            for w in self._workers:
+            for i, w in enumerate(self._workers):
                 if w.task is None and pending:
-                    w.task, w.started = pending.pop(), time.monotonic()
-                    on_start(w.task)
-                    w.conn.send(w.task)
+                    task = pending.pop()
+                    on_start(task)
+                    self._dispatch(i, task)
             busy = [w for w in self._workers if w.task is not None]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.2)
             now = time.monotonic()
@@ -182,6 +182,21 @@ class LocalExecutor:
                     w.kill()
                     self._workers[i] = _Worker(self._ctx, self._quiet)
                     yield _failure(task, "timeout", f"trial exceeded timeout of {timeout_s:g} s", now - w.started)
+
+    def _dispatch(self, i: int, task: _Task) -> None:
+        """Send ``task`` to worker ``i``; one that died while idle (OOM killer, a signal) is replaced first,
+        so the trial runs instead of the send raising ``BrokenPipeError`` out of the sweep."""
+        w = self._workers[i]
+        try:
+            if not w.process.is_alive():
+                raise BrokenPipeError(f"worker {w.process.pid} exited with code {w.process.exitcode}")
+            w.conn.send(task)
+        except OSError as exc:
+            logger.warning("replacing a dead idle worker: %s", exc)
+            w.kill()
+            w = self._workers[i] = _Worker(self._ctx, self._quiet)
+            w.conn.send(task)
+        w.task, w.started = task, time.monotonic()
 
     def close(self) -> None:
         for w in self._workers:
@@ -309,7 +324,7 @@ def run_sweep(
     a Dask cluster when ``scheduler`` is an address or a ``distributed.Client``. Stored trials are
     skipped (failed ones too unless ``retry_failed``). ``progress`` is True (tqdm), a callback taking
     :class:`SweepEvent`, or None. ``cancel`` is a ``threading.Event`` or a callable. With
-    ``cache_frames`` each episode's frames are decoded once into a memory-mapped raw cache that
+    ``cache_frames`` each episode's frames are decoded once into a raw frame cache on disk that
     every trial reads.
     """
     t0 = time.perf_counter()

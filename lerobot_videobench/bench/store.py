@@ -73,13 +73,30 @@ class ResultStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._timeout = timeout_s
         with self._connect() as conn:
+            self._enable_wal(conn)
             conn.executescript(SCHEMA)
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL (persistent, so once per store handle is enough).
+
+        Changing the journal mode needs an exclusive lock and SQLite reports ``database is locked``
+        at once, without calling the busy handler, when another process is creating the same store
+        at that moment (two sweeps started together): retry until the store's timeout.
+        """
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _connect(self) -> _ClosingConnection:
         conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        conn.execute("PRAGMA synchronous=NORMAL")
         return _ClosingConnection(conn)
 
     @property

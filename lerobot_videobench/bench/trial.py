@@ -50,7 +50,8 @@ class MeasureSettings:
 
     ``ssim_flavour`` names the SSIM used for the headline figures; ``exact_ssim`` also computes the
     scikit-image SSIM of LeRobot's old benchmark (slow: ~100 ms per 640x480 frame).
-    ``access_samples`` random queries per pattern, drawn with ``seed`` as LeRobot did (1337).
+    ``access_samples`` random queries per pattern, drawn with ``seed`` as LeRobot did (1337), decoded
+    with ``decoder_threads`` (1, as in a dataloader worker; None lets FFmpeg choose).
     ``png_samples`` frames are PNG-encoded (Pillow, default compress level 6, as LeRobot's benchmark
     dumped them) to estimate the PNG-folder size and PNG load time.
     """
@@ -58,6 +59,7 @@ class MeasureSettings:
     ssim_flavour: str = "fast"
     exact_ssim: bool = False
     access_samples: int = 20
+    decoder_threads: int | None = 1
     seed: int = 1337
     png_samples: int = 4
 
@@ -221,7 +223,7 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 
 def measure_random_access(
-    video_path: Path, num_frames: int, fps: int, samples: int, seed: int
+    video_path: Path, num_frames: int, fps: int, samples: int, seed: int, decoder_threads: int | None = 1
 ) -> dict[str, dict[str, float]]:
     """Per-frame load time (ms) of LeRobot's query patterns at random positions (fixed seed).
 
@@ -237,10 +239,15 @@ def measure_random_access(
             idx = rng.randint(low, num_frames - 1)
             indices = sorted({min(max(idx + o, 0), num_frames - 1) for o in offsets})
             t0 = time.perf_counter()
-            read_frames(video_path, indices, fps=fps)
+            read_frames(video_path, indices, fps=fps, decoder_threads=decoder_threads)
             per_frame_ms.append((time.perf_counter() - t0) * 1000 / len(indices))
         out[name] = _percentiles(per_frame_ms)
     return out
+
+
+#: PNG estimates already made in this process, by (episode fingerprint, samples): the estimate depends on
+#: the source frames only, so a worker makes it once per episode, not once per configuration.
+_PNG_ESTIMATES: dict[tuple[str, int], tuple[float, float]] = {}
 
 
 def estimate_png(episode: Episode, samples: int) -> tuple[float, float]:
@@ -340,9 +347,14 @@ def run_trial(
                 q.update({f"{name}_{stat}": v for stat, v in metrics.pool(values, cap=cap).items()})
         result.quality = q
 
-        result.load_ms = measure_random_access(video, n, episode.fps, settings.access_samples, settings.seed)
+        result.load_ms = measure_random_access(
+            video, n, episode.fps, settings.access_samples, settings.seed, settings.decoder_threads
+        )
         if settings.png_samples > 0:
-            png_bytes, png_ms = estimate_png(episode, settings.png_samples)
+            memo = (fingerprint, settings.png_samples)
+            if memo not in _PNG_ESTIMATES:
+                _PNG_ESTIMATES[memo] = estimate_png(episode, settings.png_samples)
+            png_bytes, png_ms = _PNG_ESTIMATES[memo]
             result.png_bytes_estimate = png_bytes
             result.size_ratio_png = stats.bytes / png_bytes
             result.png_load_ms = png_ms

@@ -233,9 +233,13 @@ def read_frames(
     *,
     from_timestamp: float = 0.0,
     fps: float | None = None,
+    decoder_threads: int | None = None,
 ) -> list[np.ndarray]:
     """Random access: the RGB frames at ``indices`` (episode-relative), one seek then decode forward,
-    the access pattern of LeRobot's PyAV reader for a query of a few timestamps."""
+    the access pattern of LeRobot's PyAV reader for a query of a few timestamps.
+
+    ``decoder_threads`` pins the decoder's thread count (1 is what a dataloader worker usually runs;
+    None lets FFmpeg choose, which for AV1 costs thread start-up on every query)."""
     if not len(indices):
         return []
     wanted = sorted(set(int(i) for i in indices))
@@ -243,6 +247,8 @@ def read_frames(
     got: dict[int, np.ndarray] = {}
     with open_video(path) as container:
         stream = container.streams.video[0]
+        if decoder_threads is not None:
+            stream.codec_context.thread_count = decoder_threads
         rate = float(fps or stream.average_rate or stream.base_rate)
         tb = stream.time_base
         target = from_timestamp + lo / rate

@@ -4,7 +4,7 @@ the built-in sample) yields the same :class:`Episode`."""
 from .episode import (
     ArrayFrames,
     Episode,
-    MemmapFrames,
+    RawFrameFile,
     Provenance,
     default_cache_dir,
     episode_from_arrays,
@@ -29,7 +29,7 @@ __all__ = [
     "CameraInfo",
     "Episode",
     "LeRobotDataset",
-    "MemmapFrames",
+    "RawFrameFile",
     "ParquetImageFrames",
     "PngFolderFrames",
     "Provenance",

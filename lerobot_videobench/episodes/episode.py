@@ -70,16 +70,30 @@ class _Limited:
 
 
 @dataclass(frozen=True, eq=False)
-class MemmapFrames:
-    """Frames read back from a raw ``uint8`` file of shape (N, H, W, 3), memory-mapped."""
+class RawFrameFile:
+    """Frames read back from the raw frame cache: a ``uint8`` file of shape (N, H, W, 3).
+
+    Sequential passes read one frame at a time into a fresh array (the OS page cache makes repeat
+    passes cheap) rather than through a memory map, whose touched pages would count in the reader's
+    resident memory until the pass ends and make it grow with episode length. Random access (the
+    frame viewer) maps the same file: see :meth:`frame`.
+    """
 
     path: str
     shape: tuple[int, int, int, int]
 
     def __call__(self) -> Iterator[np.ndarray]:
-        arr = np.memmap(self.path, dtype=np.uint8, mode="r", shape=self.shape)
-        for i in range(self.shape[0]):
-            yield np.array(arr[i])  # a private copy: the caller may keep it after the map closes
+        frame_shape = self.shape[1:]
+        with open(self.path, "rb", buffering=0) as f:
+            for _ in range(self.shape[0]):
+                frame = np.empty(frame_shape, dtype=np.uint8)
+                if f.readinto(memoryview(frame).cast("B")) != frame.nbytes:
+                    raise ValueError(f"frame cache {self.path} is shorter than its {self.shape[0]} frames")
+                yield frame
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` through a memory map (random access without reading the others)."""
+        return np.array(np.memmap(self.path, dtype=np.uint8, mode="r", shape=self.shape)[index])
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,13 +169,13 @@ class Episode:
         return digest
 
     def cached(self, cache_dir: str | os.PathLike | None = None) -> Episode:
-        """This episode backed by a content-addressed raw frame file on disk (memory-mapped).
+        """This episode backed by a content-addressed raw frame file on disk.
 
         A sweep reads each episode many times (once per configuration, twice per trial); decoding
         a lossy source every time costs more than reading raw frames from the page cache.
         The file is written once per content hash and reused across runs.
         """
-        if isinstance(self.reader, MemmapFrames):
+        if isinstance(self.reader, RawFrameFile):
             return self
         root = Path(cache_dir) if cache_dir else default_cache_dir()
         digest = self.fingerprint(root)
@@ -179,7 +193,7 @@ class Episode:
                 tmp.unlink(missing_ok=True)
                 raise ValueError(f"{self.key}: read {n} frames, episode says {self.num_frames}")
             os.replace(tmp, target)
-        return replace(self, reader=MemmapFrames(str(target), shape))
+        return replace(self, reader=RawFrameFile(str(target), shape))
 
     def describe(self) -> dict[str, Any]:
         """Plain-data summary (no frames) for tables, JSON output and result rows."""
