@@ -1,0 +1,362 @@
+"""Sweep panel: edit a grid (widgets or YAML), run it in the background, watch results arrive.
+
+``run_sweep`` does the work in spawned worker processes; this panel calls it from a daemon thread so
+the kernel stays responsive, turns its :class:`SweepEvent` stream into a progress bar, and redraws a
+live Pareto scatter (throttled, batched) as results land.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import plotly.graph_objects as go
+import yaml
+
+from ..bench import GridPlan, MeasureSettings, SweepEvent, SweepSummary, expand_grid, run_sweep
+from ..bench.grid import AXES, load_grid
+from ..encoding.pyav_probe import available_encoders
+from ..report.figures import pareto_figure
+from ._common import Panel, format_axis, parse_axis, point_customdata, replace_figure, roomy, start_thread
+from .selection import Selection
+from .source import SourcePanel
+
+logger = logging.getLogger(__name__)
+
+#: Codecs offered in the codec selector (those this FFmpeg build has).
+SOFTWARE_CODECS = ("libsvtav1", "h264", "hevc", "libaom-av1")
+PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p")
+#: Axes the widget editor can show; a grid using others is edited as YAML.
+_WIDGET_AXES = {"vcodec", "crf", "g", "preset", "pix_fmt", "encoder_threads"}
+#: Minimum seconds between two redraws of the live scatter.
+LIVE_REDRAW_S = 0.5
+
+
+def _codec_options() -> list[str]:
+    """Software codecs this build has, plus hardware encoders that really open here (a PyAV wheel
+    names nvenc on machines without a GPU)."""
+    try:
+        from ..encoding.config import HW_VIDEO_CODECS
+        from ..encoding.pyav_probe import probe_encoder
+
+        software = [n for n in SOFTWARE_CODECS if available_encoders(n)]
+        hardware = [n for n in sorted(HW_VIDEO_CODECS) if probe_encoder(n).opens]
+        return software + hardware or list(SOFTWARE_CODECS)
+    except Exception:  # noqa: BLE001 - the selector still works with the plain list
+        return list(SOFTWARE_CODECS)
+
+
+def _empty_results() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame()
+
+
+class SweepPanel(Panel):
+    """Edit and run a sweep over the source panel's episodes into the results store ``store``.
+
+    ``settings``, ``cache_dir`` and ``scheduler`` are passed to :func:`run_sweep` unchanged (cheaper
+    measurements for quick looks, a private frame cache, a Dask cluster).
+    """
+
+    def __init__(
+        self,
+        source_panel: SourcePanel,
+        selection: Selection | None = None,
+        store: str | os.PathLike = "videobench_results.sqlite",
+        grid: str | os.PathLike | dict[str, Any] = "quick",
+        *,
+        workers: int | None = None,
+        settings: MeasureSettings | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        scheduler: Any = None,
+        timeout_s: float | None = 600.0,
+    ) -> None:
+        super().__init__()
+        self.source_panel = source_panel
+        self.selection = selection or source_panel.selection
+        self.settings = settings
+        self.cache_dir = cache_dir
+        self.scheduler = scheduler
+        self.timeout_s = timeout_s
+        #: The last finished sweep's summary (None before the first one).
+        self.summary: SweepSummary | None = None
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._failure: BaseException | None = None
+        self._rows: list[dict[str, Any]] = []
+        self._last_draw = 0.0
+        self._syncing = False
+        if not self.selection.store_path:
+            self.selection.store_path = str(store)
+
+        codecs = _codec_options()
+        self.store_text = W.Text(value=str(store), description="Store", layout=W.Layout(width="420px"))
+        self.mode = W.ToggleButtons(options=["widgets", "YAML"], value="widgets", description="Grid")
+        self.codecs = W.SelectMultiple(options=codecs, description="Codecs", rows=min(6, len(codecs)))
+        self.crf = W.Text(description="crf", placeholder="20, 30, 40  or  libsvtav1: 25, 30; h264: 23",
+                          layout=W.Layout(width="420px"))
+        self.g = W.Text(description="g", placeholder="2, 10  (empty: codec default)", layout=W.Layout(width="420px"))
+        self.preset = W.Text(description="preset", placeholder="libsvtav1: 12; h264: medium",
+                             layout=W.Layout(width="420px"))
+        self.pix_fmt = W.SelectMultiple(options=PIX_FMTS, description="pix_fmt", rows=3)
+        self.threads = W.Text(description="threads", placeholder="encoder_threads, e.g. 1, 2  (empty: auto)",
+                              layout=W.Layout(width="420px"))
+        self.yaml = W.Textarea(description="YAML", layout=W.Layout(width="640px", height="220px"))
+        self.workers = W.BoundedIntText(value=int(workers or 0), min=0, max=256, description="Workers",
+                                        tooltip="parallel trials; 0 = one per two cores")
+        self.plan_button = W.Button(description="Plan", icon="list")
+        self.run_button = W.Button(description="Run", button_style="success", icon="play")
+        self.cancel_button = W.Button(description="Cancel", button_style="danger", icon="stop", disabled=True)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="Trials", layout=W.Layout(width="420px"))
+        self.invalid = W.HTML()
+        self.figure = go.FigureWidget(roomy(pareto_figure(_empty_results(), title="Live results: SSIM vs size")))
+
+        self._widget_box = W.VBox([W.HBox([self.codecs, self.pix_fmt]), self.crf, self.g, self.preset, self.threads])
+        self._yaml_box = W.VBox([self.yaml])
+        self._editor = W.VBox([self._widget_box])
+        self.mode.observe(self.guarded(self._on_mode, "grid editor"), names="value")
+        self.plan_button.on_click(self.guarded(lambda _: self.plan(), "plan"))
+        self.run_button.on_click(self.guarded(lambda _: self.run(), "run"))
+        self.cancel_button.on_click(self.guarded(lambda _: self.cancel(), "cancel"))
+
+        self.widget = W.VBox([
+            W.HBox([self.store_text, self.workers]),
+            self.mode,
+            self._editor,
+            W.HBox([self.plan_button, self.run_button, self.cancel_button, self.progress]),
+            self.status,
+            self.invalid,
+            self.figure,
+        ])
+        with self.guard("grid"):
+            self.set_grid(grid)
+
+    # -------------------------------------------------------------- grid editing
+    def set_grid(self, grid: str | os.PathLike | dict[str, Any]) -> None:
+        """Load a grid (built-in name, YAML file or dict) into the editor; grids with axes the widgets
+        cannot show (``fast_decode``, ``extra_options``, per-codec pix_fmt) open in YAML mode."""
+        _, data = load_grid(grid)
+        self._syncing = True
+        try:
+            self.yaml.value = yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
+            if self._fill_widgets(data):
+                self.mode.value = "widgets"
+            else:
+                self.mode.value = "YAML"
+                self.set_status("this grid uses settings the widget editor cannot show: edit it as YAML", "warn")
+        finally:
+            self._syncing = False
+
+    def _fill_widgets(self, data: dict[str, Any]) -> bool:
+        """Put ``data`` into the widgets; False when some of it cannot be represented there."""
+        if set(data) - _WIDGET_AXES or isinstance(data.get("pix_fmt"), dict) or isinstance(data.get("vcodec"), dict):
+            return False
+        codecs = data.get("vcodec", ["libsvtav1"])
+        codecs = codecs if isinstance(codecs, list) else [codecs]
+        missing = [c for c in codecs if c not in self.codecs.options]
+        if missing:
+            self.codecs.options = list(self.codecs.options) + missing
+        self.codecs.value = tuple(codecs)
+        pix = data.get("pix_fmt") or []
+        pix = pix if isinstance(pix, list) else [pix]
+        extra = [p for p in pix if p not in self.pix_fmt.options]
+        if extra:
+            self.pix_fmt.options = list(self.pix_fmt.options) + extra
+        self.pix_fmt.value = tuple(pix)
+        self.crf.value = format_axis(data.get("crf"))
+        self.g.value = format_axis(data.get("g"))
+        self.preset.value = format_axis(data.get("preset"))
+        self.threads.value = format_axis(data.get("encoder_threads"))
+        return True
+
+    def _widget_grid(self) -> dict[str, Any]:
+        if not self.codecs.value:
+            raise ValueError("select at least one codec")
+        grid: dict[str, Any] = {"vcodec": list(self.codecs.value)}
+        for axis, box in (("pix_fmt", None), ("g", self.g), ("crf", self.crf), ("preset", self.preset),
+                          ("encoder_threads", self.threads)):
+            if box is None:
+                value = list(self.pix_fmt.value) or None
+            else:
+                try:
+                    value = parse_axis(box.value)
+                except ValueError as exc:
+                    raise ValueError(f"{axis}: {exc}") from exc
+            if value is not None:
+                grid[axis] = value
+        return grid
+
+    def _yaml_grid(self) -> dict[str, Any]:
+        try:
+            data = yaml.safe_load(self.yaml.value)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"the grid is not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ValueError(f"the grid YAML must be a mapping of axis -> values; allowed axes: {list(AXES)}")
+        return data
+
+    @property
+    def grid(self) -> dict[str, Any]:
+        """The grid that Run will expand: from the YAML box in YAML mode, else from the widgets."""
+        return self._yaml_grid() if self.mode.value == "YAML" else self._widget_grid()
+
+    def _on_mode(self, change: dict) -> None:
+        self._editor.children = [self._yaml_box if change["new"] == "YAML" else self._widget_box]
+        if self._syncing:
+            return
+        if change["new"] == "YAML":
+            try:
+                self.yaml.value = yaml.safe_dump(self._widget_grid(), sort_keys=False, default_flow_style=None)
+            except ValueError as exc:
+                self.set_status(f"widgets not copied to YAML: {exc}", "warn")
+        else:
+            try:
+                if not self._fill_widgets(self._yaml_grid()):
+                    self.set_status("the YAML grid has settings the widgets cannot show; they are dropped in "
+                                    "widget mode (switch back to YAML to keep them)", "warn")
+            except ValueError as exc:
+                self.set_status(f"YAML not copied to the widgets: {exc}", "warn")
+
+    def plan(self) -> GridPlan:
+        """Expand the grid, list the entries that cannot run here (with the reason) and count the trials."""
+        plan = expand_grid(self.grid)
+        if plan.invalid:
+            items = "".join(
+                f"<li><code>{html.escape(', '.join(f'{k}={v}' for k, v in e.settings.items() if v is not None))}"
+                f"</code>: {html.escape(e.reason)}</li>"
+                for e in plan.invalid
+            )
+            self.invalid.value = (f"<details open><summary>{len(plan.invalid)} grid entr"
+                                  f"{'y' if len(plan.invalid) == 1 else 'ies'} skipped</summary><ul>{items}</ul></details>")
+        else:
+            self.invalid.value = ""
+        msg = f"{len(plan.specs)} configuration(s)"
+        src = self.source_panel
+        n_eps = len(src.episodes_select.value) * len(src.cameras_select.value)  # counted without loading
+        if n_eps:
+            msg += f" x {n_eps} episode stream(s) = {len(plan.specs) * n_eps} trials"
+        else:
+            msg += " (no episode selected in the source panel)"
+        self.set_status(msg + (f"; {len(plan.invalid)} invalid entries skipped" if plan.invalid else ""),
+                        "ok" if plan.specs else "warn")
+        return plan
+
+    # -------------------------------------------------------------- running
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def run(self) -> threading.Thread | None:
+        """Start the sweep in a background thread and return at once (None when the grid is invalid or a
+        sweep is already running; the reason is in the status line)."""
+        if self.running:
+            self.set_status("a sweep is already running", "warn")
+            return None
+        try:
+            plan = self.plan()
+            if not plan.specs:
+                raise ValueError("the grid has no valid configuration to run")
+            store = Path(self.store_text.value.strip() or "videobench_results.sqlite")
+        except Exception as exc:  # noqa: BLE001 - shown, not raised: the button callback must not throw
+            self.show_error(exc, "cannot start the sweep")
+            return None
+        self._cancel = threading.Event()
+        self._failure = None
+        self._rows = []
+        self._last_draw = 0.0
+        self.progress.value, self.progress.max = 0, max(1, len(plan.specs))
+        self.progress.bar_style = ""
+        self.run_button.disabled, self.cancel_button.disabled = True, False
+        self.selection.store_path = str(store)
+        self._thread = start_thread(lambda: self._work(plan, store), "videobench-sweep")
+        return self._thread
+
+    def cancel(self) -> None:
+        """Ask the running sweep to stop: nothing new is dispatched and running trials are killed."""
+        self._cancel.set()
+        if self.running:
+            self.set_status("cancelling ...", "warn")
+
+    def wait(self, timeout: float | None = None) -> SweepSummary | None:
+        """Block until the sweep ends and return its summary (headless notebooks, tests).
+
+        Raises ``TimeoutError`` when still running after ``timeout`` seconds, and re-raises an error that
+        stopped the sweep (also shown in the status line).
+        """
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                raise TimeoutError(f"the sweep is still running after {timeout} s")
+        if self._failure is not None:
+            raise RuntimeError(f"the sweep failed: {self.error}") from self._failure
+        return self.summary
+
+    def _work(self, plan: GridPlan, store: Path) -> None:
+        try:
+            self.set_status("loading episodes ...")
+            episodes = self.source_panel.episodes
+            workers = int(self.workers.value) or None
+            self.set_status(f"preparing {len(plan.specs) * len(episodes)} trials (reading source frames once) ...")
+            summary = run_sweep(
+                episodes, plan, store, workers=workers, scheduler=self.scheduler, progress=self._on_event,
+                cancel=self._cancel, settings=self.settings, cache_dir=self.cache_dir, timeout_s=self.timeout_s,
+            )
+            self.summary = summary
+            with self.guard("live plot"):
+                self._draw(summary.results())
+            verb = "cancelled" if summary.cancelled else "done"
+            self.set_status(
+                f"{verb}: {summary.ran} ran, {summary.cached} cached, {summary.failed} failed of {summary.total} "
+                f"trials in {summary.wall_s:.1f} s", "warn" if summary.cancelled or summary.failed else "ok",
+            )
+            self.progress.bar_style = "warning" if summary.cancelled else ("danger" if summary.failed else "success")
+            self.selection.store_path = str(store)
+            self.selection.bump()  # observers (explorer, workbench) run here, in this thread
+        except Exception as exc:  # noqa: BLE001 - shown in the panel and re-raised by wait()
+            self._failure = exc
+            self.progress.bar_style = "danger"
+            self.show_error(exc, "sweep failed")
+        finally:
+            self.run_button.disabled, self.cancel_button.disabled = False, True
+
+    def _on_event(self, event: SweepEvent) -> None:
+        """Progress callback (runs in the sweep thread): small trait updates, throttled figure redraws."""
+        try:
+            self.progress.max = max(1, event.total)
+            self.progress.value = event.completed
+            if event.kind == "result" and event.result is not None:
+                self._rows.append(event.result.summary())
+                now = time.monotonic()
+                if now - self._last_draw >= LIVE_REDRAW_S or event.completed >= event.total:
+                    self._last_draw = now
+                    self._draw(self._live_results())
+            if event.kind in ("plan", "cached", "start", "result"):
+                what = f" - {event.label} on {event.episode_key}" if event.kind == "start" and event.label else ""
+                self.set_status(f"{event.completed}/{event.total} trials ({event.cached} cached, "
+                                f"{event.failed} failed){what}")
+        except Exception as exc:  # noqa: BLE001 - a display glitch must not stop the sweep
+            self.show_error(exc, "progress display")
+
+    def _live_results(self) -> Any:
+        import pandas as pd
+
+        return pd.json_normalize(self._rows, max_level=0) if self._rows else _empty_results()
+
+    def _draw(self, results: Any) -> None:
+        fig = roomy(pareto_figure(results, title="Live results: SSIM vs size"))
+        with self._lock:
+            replace_figure(self.figure, fig, self.guarded(self.on_point_click, "select"))
+
+    def on_point_click(self, trace: Any, points: Any, selector: Any = None) -> None:
+        """Click handler of the live scatter: select the configuration under the pointer."""
+        data = point_customdata(trace, points)
+        if data is not None and data[0]:
+            self.selection.key = str(data[0])
