@@ -33,13 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"lerobot_videobench.commands.{name.replace('-', '_')}")
-        except ModuleNotFoundError as exc:  # a subcommand still being written must not break the others
-            if exc.name != f"lerobot_videobench.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"lerobot_videobench.commands.{name}").register(sub)
     return parser
 
 

@@ -63,6 +63,16 @@ class MeasureSettings:
     seed: int = 1337
     png_samples: int = 4
 
+    def __post_init__(self) -> None:
+        if self.ssim_flavour not in metrics.SSIM_FLAVOURS:
+            raise ValueError(f"ssim_flavour={self.ssim_flavour!r}; allowed: {sorted(metrics.SSIM_FLAVOURS)}")
+        for name, low in (("access_samples", 1), ("png_samples", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name}={value!r} must be an integer >= {low}")
+        if self.decoder_threads is not None and (not isinstance(self.decoder_threads, int) or self.decoder_threads < 1):
+            raise ValueError(f"decoder_threads={self.decoder_threads!r} must be a positive integer or None")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--timeout", type=float, default=600.0, help="per-trial timeout in seconds (default: %(default)s)")
     p.add_argument("--exact-ssim", action="store_true", help="also compute LeRobot's scikit-image SSIM (slow)")
+    p.add_argument("--access-samples", type=int, default=20, metavar="N",
+                   help="random-access queries per LeRobot pattern (default: %(default)s; fewer = faster sweeps)")
     p.add_argument("--retry-failed", action="store_true", help="run again the trials stored as failed")
     p.add_argument("--no-frame-cache", action="store_true", help="decode the source for every trial")
     p.add_argument("--export", metavar="FILE", help="also write all results to FILE (.parquet or .csv)")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     summary = run_sweep(
         episodes, plan, args.store, workers=args.workers, scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
-        settings=MeasureSettings(exact_ssim=args.exact_ssim), retry_failed=args.retry_failed,
+        settings=MeasureSettings(exact_ssim=args.exact_ssim, access_samples=args.access_samples), retry_failed=args.retry_failed,
         cache_frames=not args.no_frame_cache,
     )
     table = summarize(summary.results())

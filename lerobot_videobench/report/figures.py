@@ -66,8 +66,11 @@ _SIZE_COLUMNS = {"bytes_per_frame", "bits_per_pixel", "bitrate_kbps", "size_rati
 _LAYOUT = dict(
     template="plotly_white",
     height=420,
-    margin=dict(l=60, r=30, t=50, b=50),
+    margin=dict(l=60, r=30, t=90, b=50),
+    # the legend sits between the title (top) and the plot area, so the two never overlap
     legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+    title_y=0.97,
+    title_yanchor="top",
     hovermode="closest",
 )
 
@@ -368,9 +371,11 @@ def queue_depth_figure(report: Any, *, title: str | None = None) -> go.Figure:
     climbs to the line is where LeRobot starts dropping frames."""
     fig = go.Figure()
     verdict = getattr(report, "verdict", "") or ""
+    label = html.escape(str(getattr(report, "label", "") or ""))
+    detail = ": ".join(x for x in (label, verdict) if x)
     fig.update_layout(
         **_LAYOUT,
-        title=title or f"Encoder queue depth ({html.escape(str(getattr(report, 'label', '')))}: {verdict})",
+        title=title or ("Encoder queue depth" + (f" ({detail})" if detail else "")),
         xaxis_title="time (s)",
         yaxis_title="frames waiting in the queue",
     )
