@@ -94,6 +94,9 @@ def test_nothing_qualifies_names_constraint_and_gap(table, results):
 def test_codecs_filter(results):
     rec = recommend(results, codecs=["av1"])
     assert rec.qualified and rec.config.vcodec == "libsvtav1"
+    other = sorted(set(results["config.vcodec"]) - {"libsvtav1"})
+    if other:  # filtering LeRobot's default out keeps it as the reference
+        assert recommend(results, codecs=other[:1]).vs_default is not None
     none = recommend(results, codecs=["hevc"])
     assert not none.qualified and "codecs" in none.failures
 
@@ -193,3 +196,19 @@ def test_cli_search(tmp_path, monkeypatch, capsys):
     assert "unreachable" in capsys.readouterr().out
     with pytest.raises(SystemExit):  # argparse: exactly one target
         cli.main(["search", "tiny", "--target-ssim", "0.9", "--target-psnr", "30"])
+
+
+def test_realtime_is_judged_on_the_slowest_episode():
+    """A configuration fast on a small camera but slow on a big one is not real-time for the big one."""
+    rows = []
+    for label, speeds in (("fast-everywhere", (500.0, 400.0)), ("slow-on-top", (900.0, 50.0))):
+        for ep, speed in enumerate(speeds):
+            rows.append({"key": f"{label}{ep}", "status": "ok", "label": label, "episode_key": f"ep{ep}",
+                         "config.vcodec": "h264", "config.crf": 23, "config.g": 2, "config.preset": "medium",
+                         "config.pix_fmt": "yuv420p", "config.fast_decode": 0, "config.extra_options": {},
+                         "encoder_threads": None, "bytes_per_frame": 1000.0 if label == "slow-on-top" else 2000.0,
+                         "bits_per_pixel": 0.1, "ssim_mean": 0.98, "psnr_mean": 40.0, "encode_fps": speed})
+    results = pd.DataFrame(rows)
+    assert summarize(results).set_index("label").loc["slow-on-top", "encode_fps_min"] == 50.0
+    rec = recommend(results, cameras=2, fps=30)  # needs 90 fps on every episode
+    assert rec.qualified and rec.label == "fast-everywhere" and rec.binding == ["realtime"]

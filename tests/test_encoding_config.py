@@ -100,6 +100,14 @@ def test_extra_options_never_override_structured_fields():
     assert opts["qp"] == 7  # not a structured key for SVT: passed through
 
 
+def test_errors_name_the_extra_option_not_a_field():
+    # qp is crf's option for nvenc, but here the user set it: the error must not blame crf (which is 30)
+    with pytest.raises(ValueError, match=r"extra_options\['qp'\]=70 is out of range"):
+        VideoEncoderConfig(extra_options={"qp": 70})
+    labels = VideoEncoderConfig(vcodec="h264", extra_options={"preset": "veryfast"}).option_labels()
+    assert labels["preset"] == "extra_options['preset']" and labels["crf"] == "crf"
+
+
 def test_extra_options_fill_unset_fields():
     # preset None is not emitted for x264, so an extra preset is used (LeRobot's set_if skips None).
     cfg = VideoEncoderConfig(vcodec="h264", extra_options={"preset": "veryfast"})

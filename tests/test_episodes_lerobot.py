@@ -207,3 +207,34 @@ def test_missing_video_file(v3, tmp_path):
     (root / "videos" / WRIST / "chunk-000/file-000.mp4").unlink()
     with pytest.raises(FileNotFoundError, match="camera 'observation.images.wrist' not found: .*file-000.mp4"):
         load_episodes(root)
+
+
+def test_image_parquet_count_adds_every_file(tmp_path):
+    """Files without an episode_index column (one episode each) all count, not just the first."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lerobot_videobench.episodes import ParquetImageFrames
+
+    image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    files = []
+    for i, rows in enumerate((3, 4)):
+        path = tmp_path / f"part{i}.parquet"
+        pq.write_table(pa.table({"cam": pa.array([{"bytes": b"x", "path": None}] * rows, type=image)}), path)
+        files.append(str(path))
+    assert ParquetImageFrames(tuple(files), "cam", 0, 7).count() == 7
+
+
+def test_frame_cache_refuses_frames_unlike_the_episode(tmp_path):
+    """Frames whose shape or dtype differ from the episode's would be read back scrambled from the cache."""
+    from dataclasses import replace
+
+    from lerobot_videobench.episodes import episode_from_arrays
+
+    ep = episode_from_arrays([np.zeros((48, 64, 3), np.uint8)] * 3)
+    with pytest.raises(ValueError, match="frame 0 is uint8"):
+        replace(ep, width=60, source_id="wrong-width").cached(tmp_path)
+    with pytest.raises(ValueError, match="float"):
+        episode_from_arrays([np.zeros((48, 64, 3), np.float32)] * 2).cached(tmp_path)
+    assert not list((tmp_path / "frames").glob("*.tmp"))
+    assert ep.cached(tmp_path).iter_frames().__next__().shape == (48, 64, 3)

@@ -273,3 +273,25 @@ def test_bad_video_keys(tmp_path):
         enc.start_episode([], tmp_path)
     with pytest.raises(ValueError, match="duplicates"):
         enc.start_episode(["a", "a"], tmp_path)
+
+
+def test_finish_is_bounded_when_an_encoder_stalls(tmp_path, monkeypatch):
+    """A thread that stops draining its full queue must not make finish_episode wait forever for room
+    for the end marker: the join timeouts report it."""
+    import lerobot_videobench.encoding.streaming as streaming
+
+    release = threading.Event()
+    monkeypatch.setattr(streaming, "FINISH_JOIN_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(streaming, "STOP_JOIN_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(streaming._CameraWorker, "_run", lambda self: release.wait())
+    try:
+        enc = StreamingVideoEncoder(FPS, queue_maxsize=1)
+        enc.start_episode(["cam"], tmp_path)
+        for f in frames(2):
+            enc.feed_frame("cam", f)
+        t0 = time.perf_counter()
+        with pytest.raises(RuntimeError, match="did not finish"):
+            enc.finish_episode()
+        assert time.perf_counter() - t0 < 10
+    finally:
+        release.set()

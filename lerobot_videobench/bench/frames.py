@@ -17,6 +17,12 @@ from ..episodes import Episode, RawFrameFile, default_cache_dir
 from .store import ResultStore
 
 
+def amplified_difference(a: np.ndarray, b: np.ndarray, gain: float = 4.0) -> np.ndarray:
+    """Per-pixel absolute difference of two RGB frames (max over R, G, B) times ``gain``, as uint8 HxW."""
+    diff = np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2).astype(np.float32) * float(gain)
+    return np.clip(diff, 0, 255).astype(np.uint8)
+
+
 @dataclass
 class TrialFrames:
     """One stored trial opened for viewing.
@@ -118,10 +124,7 @@ class TrialFrames:
 
     def difference(self, i: int, gain: float = 4.0) -> np.ndarray:
         """Per-pixel absolute difference (max over RGB) amplified by ``gain``, as uint8 HxW."""
-        a = self.source_frame(i).astype(np.int16)
-        b = self.encoded_frame(i).astype(np.int16)
-        diff = np.abs(a - b).max(axis=2).astype(np.float32) * gain
-        return np.clip(diff, 0, 255).astype(np.uint8)
+        return amplified_difference(self.source_frame(i), self.encoded_frame(i), gain)
 
 
 def open_trial(store: str | os.PathLike | ResultStore, key: str, **kwargs: Any) -> TrialFrames:

@@ -299,7 +299,7 @@ def _as_cancel(cancel: Any) -> Callable[[], bool]:
         return cancel.is_set
     if callable(cancel):
         return lambda: bool(cancel())
-    raise ValueError("cancel must be None, a threading.Event or a callable returning True to stop")
+    raise ValueError(f"cancel={cancel!r} must be None, a threading.Event or a callable returning True to stop")
 
 
 def run_sweep(
@@ -331,6 +331,9 @@ def run_sweep(
     episodes = [episodes] if isinstance(episodes, Episode) else list(episodes)
     if not episodes:
         raise ValueError("episodes is empty: load at least one episode (lerobot_videobench.load_episodes)")
+    if timeout_s is not None and (isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float))
+                                  or not timeout_s > 0):
+        raise ValueError(f"timeout_s={timeout_s!r} must be a positive number of seconds per trial, or None")
     plan = grid if isinstance(grid, GridPlan) else expand_grid(grid)
     store = store if isinstance(store, ResultStore) else ResultStore(store)
     settings = settings or MeasureSettings()

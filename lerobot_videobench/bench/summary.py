@@ -22,18 +22,20 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "load_1_frame_p95_ms": "max",
     "load_6_frames_p50_ms": "mean",
 }
+#: ``encode_fps`` of the slowest episode: what a real-time judgement must use (cameras differ in size).
+ENCODE_FPS_MIN = "encode_fps_min"
 
 
 def summarize(results: Any) -> Any:
     """Per configuration (``label``): trial counts and the aggregated measurements, smallest files first.
 
     Worst-case statistics aggregate pessimistically (the lowest 5th-percentile SSIM over episodes, the
-    lowest real-time factor), averages by mean.
+    lowest real-time factor, ``encode_fps_min``: the slowest episode's encode speed), averages by mean.
     """
     import pandas as pd
 
     if results is None or len(results) == 0:
-        return pd.DataFrame(columns=["label", "trials", "failed", *SUMMARY_COLUMNS])
+        return pd.DataFrame(columns=["label", "trials", "failed", *SUMMARY_COLUMNS, ENCODE_FPS_MIN])
     df = results.copy()
     df["_ok"] = df["status"] == "ok"
     groups = df.groupby("label", sort=False)
@@ -43,11 +45,13 @@ def summarize(results: Any) -> Any:
     if len(ok) and present:
         agg = ok.groupby("label", sort=False).agg(present)
         out = out.join(agg)
+    if len(ok) and "encode_fps" in ok.columns:
+        out = out.join(ok.groupby("label", sort=False)["encode_fps"].min().rename(ENCODE_FPS_MIN))
     for col in ("config.vcodec", "config.crf", "config.g", "config.preset", "config.pix_fmt", "config.fast_decode",
                 "config.extra_options", "encoder_threads"):
         if col in df.columns:
             out[col.removeprefix("config.")] = groups[col].first()
-    for col in SUMMARY_COLUMNS:
+    for col in (*SUMMARY_COLUMNS, ENCODE_FPS_MIN):
         if col not in out.columns:
             out[col] = np.nan
     out = out.reset_index()

@@ -97,7 +97,9 @@ class TrialSpec:
 class TrialResult:
     """Everything one trial measured (flat scalars for tables, per-frame arrays for the frame viewer).
 
-    Failed trials keep their identity and ``error``; their measurements stay ``None``.
+    Failed trials keep their identity and ``error``; measurements taken before the failure (the size of
+    an encode whose decode failed) are kept for diagnosis, the rest stay ``None``. Every aggregate
+    (summaries, fronts, recommendations, comparisons) uses ``ok`` trials only.
     """
 
     key: str
@@ -164,8 +166,6 @@ class TrialResult:
                     row.update({f"load_{pattern}_{s}_ms": x for s, x in stats.items()})
             elif k == "quality":
                 row.update(v)
-            elif k in ("settings", "versions"):
-                row[k] = v
             else:
                 row[k] = v
         return row

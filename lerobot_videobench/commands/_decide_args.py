@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import warnings
 from typing import Any
 
+from ._config_args import int_or_none, preset  # noqa: F401 - re-exported for the decide subcommands
+
 EXPORT_FORMATS: tuple[str, ...] = ("cli", "yaml", "json", "python")
-
-
-def preset(text: str) -> int | str | None:
-    """SVT presets are integers, x264/x265 presets names; 'none' is the codec's default."""
-    if text.lower() in ("none", "null"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return text
-
-
-def int_or_none(text: str) -> int | None:
-    if text.lower() in ("none", "null"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer (or 'none')") from None
 
 
 def render_config(config: Any, encoder_threads: int | None, fmt: str) -> str:

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench import expand_grid, load_results, run_sweep, summarize
+    from ..bench import expand_grid, run_sweep, summarize
     from ..decide.export import format_command, to_cli_args
     from ..decide.pareto import recommend
     from ..episodes import load_episodes
@@ -46,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
     say(f"Sweeping {len(plan)} configurations x {len(episodes)} episode-cameras of {args.source!r} "
         f"({args.max_frames} frames each); results in {args.store}")
     summary = run_sweep(episodes, plan, args.store, workers=args.workers, progress=sys.stderr.isatty())
-    results = load_results(args.store)
-    results = results[results["key"].isin(summary.keys)]
+    results = summary.results()
     rec = recommend(results, min_ssim=args.min_ssim, cameras=cameras, fps=fps)
     report = build_report(args.store, args.out, title=f"lerobot-videobench demo ({args.source})",
                           min_ssim=args.min_ssim, cameras=cameras, fps=fps)

@@ -165,6 +165,14 @@ class VideoEncoderConfig:
         or x264/x265/aom ``threads`` and is ignored by hardware encoders; ``extra_options`` are merged
         last and never replace a structured key; ``as_strings`` converts every value with ``str``.
         """
+        opts = self._structured_options(encoder_threads, as_strings)
+        for key, value in self.extra_options.items():
+            if key not in opts and value is not None:
+                opts[key] = str(value) if as_strings else value
+        return opts
+
+    def _structured_options(self, encoder_threads: int | None, as_strings: bool) -> dict[str, Any]:
+        """The options the structured fields emit, before ``extra_options`` are merged in."""
         opts: dict[str, Any] = {}
 
         def put(key: str, value: Any) -> None:
@@ -210,16 +218,15 @@ class VideoEncoderConfig:
         else:
             put("crf", self.crf)
             put("preset", self.preset)
-        for key, value in self.extra_options.items():
-            if key not in opts:
-                put(key, value)
         return opts
 
     def option_labels(self) -> dict[str, str]:
-        """Which config field each emitted option comes from, so errors name the user's field."""
-        labels = {"g": "g", "crf": "crf", "preset": "preset", "tune": "fast_decode", "svtav1-params": "fast_decode"}
-        labels.update({"qp": "crf", "q:v": "crf", "global_quality": "crf"})
-        structured = set(self.get_codec_options(encoder_threads=1))
+        """Which config field each emitted option comes from, so errors name the user's field
+        (``qp`` is ``crf`` for nvenc, but ``extra_options['qp']`` when the user set it there)."""
+        fields_ = {"tune": "fast_decode", "svtav1-params": "fast_decode", "qp": "crf", "q:v": "crf",
+                   "global_quality": "crf"}
+        structured = self._structured_options(encoder_threads=1, as_strings=False)
+        labels = {k: fields_.get(k, k) for k in structured}
         labels.update({k: f"extra_options[{k!r}]" for k in self.extra_options if k not in structured})
         return labels
 

@@ -233,14 +233,18 @@ class _CameraWorker:
         self.max_depth = max(self.max_depth, self.queue.qsize())
         return True
 
-    def send_sentinel(self) -> None:
-        """Put the end-of-episode marker; never dropped, but no wait on a thread that already died."""
-        while self.thread.is_alive():
+    def send_sentinel(self, timeout_s: float) -> bool:
+        """Put the end-of-episode marker; never dropped, but no wait on a thread that already died, and
+        no wait beyond ``timeout_s`` on a thread that stopped draining its queue (a stalled encoder):
+        the join timeout then reports it. True when the marker was queued."""
+        deadline = time.monotonic() + timeout_s
+        while self.thread.is_alive() and time.monotonic() < deadline:
             try:
                 self.queue.put(None, timeout=PUT_TIMEOUT_S)
-                return
+                return True
             except queue.Full:
                 continue
+        return False
 
     def result(self) -> CameraStreamResult:
         lat50, lat95, latmax, _ = _stats(self.latencies)
@@ -353,7 +357,7 @@ class StreamingVideoEncoder:
         for w in workers.values():
             if w.dropped:
                 logger.warning("Episode finished with %d dropped frame(s) for %s", w.dropped, w.key)
-            w.send_sentinel()
+            w.send_sentinel(FINISH_JOIN_TIMEOUT_S)
         problems = []
         for w in workers.values():
             w.thread.join(timeout=FINISH_JOIN_TIMEOUT_S)

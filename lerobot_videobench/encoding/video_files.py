@@ -52,7 +52,7 @@ def get_video_info(path: str | os.PathLike, camera_encoder_config: VideoEncoderC
     """
     with open_video(path) as container:
         stream = container.streams.video[0]
-        pix_fmt = stream.codec_context.pix_fmt or stream.format.name
+        pix_fmt = stream.codec_context.pix_fmt or (stream.format.name if stream.format else None)
         info: dict[str, Any] = {
             "video.height": stream.height,
             "video.width": stream.width,
@@ -242,8 +242,8 @@ def read_frames(
     None lets FFmpeg choose, which for AV1 costs thread start-up on every query)."""
     if not len(indices):
         return []
-    wanted = sorted(set(int(i) for i in indices))
-    lo, hi = wanted[0], wanted[-1]
+    wanted = set(int(i) for i in indices)
+    lo, hi = min(wanted), max(wanted)
     got: dict[int, np.ndarray] = {}
     with open_video(path) as container:
         stream = container.streams.video[0]
@@ -261,7 +261,7 @@ def read_frames(
                 got[idx] = frame.to_ndarray(format="rgb24")
             if idx >= hi:
                 break
-    missing = [i for i in wanted if i not in got]
+    missing = sorted(i for i in wanted if i not in got)
     if missing:
         raise VideoFileError(f"{path}: frames {missing} not found (from_timestamp={from_timestamp}, fps={rate:g})")
     return [got[int(i)] for i in indices]

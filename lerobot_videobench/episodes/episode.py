@@ -12,6 +12,7 @@ import itertools
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -183,16 +184,24 @@ class Episode:
         target = root / "frames" / f"{digest}.u8"
         if not target.exists() or target.stat().st_size != int(np.prod(shape)):
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                n = 0
-                for frame in self.iter_frames():
-                    f.write(np.ascontiguousarray(frame).data)
-                    n += 1
-            if n != self.num_frames:
+            tmp = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+            try:
+                with open(tmp, "wb") as f:
+                    n = 0
+                    for frame in self.iter_frames():
+                        if frame.shape != shape[1:] or frame.dtype != np.uint8:
+                            # read back with the episode's shape, such frames would be silently scrambled
+                            raise ValueError(
+                                f"{self.key}: frame {n} is {frame.dtype} {frame.shape}, the episode says "
+                                f"uint8 {shape[1:]} (width={self.width}, height={self.height})"
+                            )
+                        f.write(np.ascontiguousarray(frame).data)
+                        n += 1
+                if n != self.num_frames:
+                    raise ValueError(f"{self.key}: read {n} frames, episode says {self.num_frames}")
+                os.replace(tmp, target)
+            finally:
                 tmp.unlink(missing_ok=True)
-                raise ValueError(f"{self.key}: read {n} frames, episode says {self.num_frames}")
-            os.replace(tmp, target)
         return replace(self, reader=RawFrameFile(str(target), shape))
 
     def describe(self) -> dict[str, Any]:
@@ -230,7 +239,7 @@ class _FingerprintIndex:
         path = self._path(source_id)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps({"source_id": source_id, "fingerprint": digest}))
             os.replace(tmp, path)
         except OSError as exc:  # a read-only cache only costs a re-hash next time

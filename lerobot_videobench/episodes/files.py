@@ -4,6 +4,7 @@ so an :class:`~.episode.Episode` can travel to a worker process and decode there
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -206,5 +207,15 @@ def load_png_folder(
         provenance=Provenance(source=source or str(path), kind="png-folder", path=str(p.resolve()), codec="png",
                               lossy=False),
         reader=PngFolderFrames(tuple(str(f) for f in files)),
-        source_id="|".join([file_source_id(files[0]), file_source_id(files[-1]), str(len(files))]),
+        source_id=_png_folder_id(files),
     )
+
+
+def _png_folder_id(files: list[Path]) -> str:
+    """A cheap identity of a PNG folder: every file's name, size and mtime (stat only, no reading), so
+    rewriting any frame, not only the first or the last, invalidates the cached fingerprint."""
+    h = hashlib.blake2b(digest_size=16)
+    for f in files:
+        st = f.stat()
+        h.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return f"{Path(files[0]).parent.resolve()}|png|{len(files)}|{h.hexdigest()}"

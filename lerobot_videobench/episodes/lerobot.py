@@ -167,12 +167,17 @@ class ParquetImageFrames:
                     if ep == self.episode_index:
                         yield cell
 
-    def _decode(self, cell: Any) -> np.ndarray:
-        from PIL import Image
-
+    def _bytes(self, cell: Any) -> bytes | None:
+        """The encoded image of a cell: its ``bytes``, else the file its ``path`` names (under ``root``)."""
         data = cell.get("bytes") if isinstance(cell, dict) else cell
         if data is None and isinstance(cell, dict) and cell.get("path"):
             data = (Path(self.root) / cell["path"]).read_bytes()
+        return data
+
+    def _decode(self, cell: Any) -> np.ndarray:
+        from PIL import Image
+
+        data = self._bytes(cell)
         if data is None:
             raise ValueError(f"column {self.column!r}: an image cell holds neither bytes nor a path")
         with Image.open(io.BytesIO(data)) as im:
@@ -180,10 +185,7 @@ class ParquetImageFrames:
 
     def first_bytes(self) -> bytes:
         for cell in self._cells():
-            data = cell.get("bytes") if isinstance(cell, dict) else cell
-            if data is None and isinstance(cell, dict) and cell.get("path"):
-                data = (Path(self.root) / cell["path"]).read_bytes()
-            return data or b""
+            return self._bytes(cell) or b""
         raise ValueError(f"episode {self.episode_index}: no rows in {list(self.files)}")
 
     def count(self) -> int:
@@ -192,8 +194,9 @@ class ParquetImageFrames:
         n = 0
         for f in self.files:
             pf = pq.ParquetFile(f)
-            if "episode_index" not in pf.schema_arrow.names:
-                return pf.metadata.num_rows
+            if "episode_index" not in pf.schema_arrow.names:  # a per-episode file (v2.1): every row counts
+                n += pf.metadata.num_rows
+                continue
             for batch in pf.iter_batches(batch_size=65536, columns=["episode_index"]):
                 n += int(np.count_nonzero(batch.column(0).to_numpy() == self.episode_index))
         return n

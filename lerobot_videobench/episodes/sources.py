@@ -272,6 +272,8 @@ def load_episodes(
     """
     if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1):
         raise ValueError(f"max_frames={max_frames!r} must be a positive integer or None")
+    if fps is not None and (isinstance(fps, bool) or not isinstance(fps, int) or fps < 1):
+        raise ValueError(f"fps={fps!r} must be a positive integer (frames per second) or None")
     src = os.fspath(source)
     kind = _kind_for(src)
     logger.debug("source %r is a %s", src, kind.name)

@@ -140,14 +140,6 @@ def colormap(gray: np.ndarray) -> np.ndarray:
     return _LUT[np.asarray(gray, dtype=np.uint8)]
 
 
-def amplified_difference(a: np.ndarray, b: np.ndarray, gain: float) -> np.ndarray:
-    """``|a - b|`` (max over RGB) times ``gain``, clipped to uint8: the definition of
-    :meth:`~lerobot_videobench.bench.frames.TrialFrames.difference`, applied to frames already decoded
-    for display so a gain change does not decode again."""
-    diff = np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2).astype(np.float32) * float(gain)
-    return np.clip(diff, 0, 255).astype(np.uint8)
-
-
 def crop(frame: np.ndarray, x: int, y: int, size: int) -> np.ndarray:
     """A ``size`` x ``size`` window at (x, y), clamped to the frame."""
     h, w = frame.shape[:2]

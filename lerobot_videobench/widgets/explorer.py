@@ -143,9 +143,10 @@ class ExplorerPanel(Panel):
         ssim_col = "ssim_p5" if self.metric.value.endswith("p5") else "ssim_mean"
         if self.min_ssim.value > 0 and ssim_col in table:
             mask &= (table[ssim_col].astype(float) >= self.min_ssim.value).fillna(False).to_numpy()
-        if self.realtime_only.value and "encode_fps" in table:
+        speed_col = "encode_fps_min" if "encode_fps_min" in table else "encode_fps"  # as recommend() judges
+        if self.realtime_only.value and speed_col in table:
             need = self.cameras.value * self.fps.value * HEADROOM
-            mask &= (table["encode_fps"].astype(float) >= need).fillna(False).to_numpy()
+            mask &= (table[speed_col].astype(float) >= need).fillna(False).to_numpy()
         return table[mask].reset_index(drop=True)
 
     def _recommend(self) -> Recommendation | None:

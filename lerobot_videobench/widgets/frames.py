@@ -12,10 +12,10 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from ..bench.frames import TrialFrames, open_trial
+from ..bench.frames import TrialFrames, amplified_difference, open_trial
 from ..report.figures import frame_quality_figure
 from ..report.images import png_bytes
-from ._common import Panel, amplified_difference, colormap, crop, outline, replace_figure, roomy, upscale
+from ._common import Panel, colormap, crop, outline, replace_figure, roomy, upscale
 from .selection import Selection
 
 logger = logging.getLogger(__name__)

@@ -164,8 +164,8 @@ class RealtimePanel(Panel):
     def _on_selection(self, *_: Any) -> None:
         config, origin = self.config()
         chosen = self.selection.config()
-        if chosen is not None and chosen[1] is not None:
-            self.encoder_threads.value = int(chosen[1])
+        if chosen is not None:  # the selected trial's threads (0 = None), not the previous selection's
+            self.encoder_threads.value = int(chosen[1] or 0)
         threads = int(self.encoder_threads.value) or None
         self.config_html.value = (f"Config: <b>{html.escape(config.label())}</b>"
                                   f"{f' with encoder_threads={threads}' if threads else ''} "
