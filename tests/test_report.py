@@ -232,6 +232,15 @@ def test_report_of_an_empty_store(tmp_path):
         build_report(tmp_path / "missing.sqlite", tmp_path / "x.html")
 
 
+def test_report_restricted_to_keys(sweep, tmp_path):
+    """A report of one sweep's keys leaves out the other trials of the same store (here: the failed one)."""
+    ok_keys = sweep["results"].loc[sweep["results"]["status"] == "ok", "key"].tolist()
+    text = build_report(sweep["store"], tmp_path / "ok.html", keys=ok_keys).read_text(encoding="utf-8")
+    everything = build_report(sweep["store"], tmp_path / "all.html").read_text(encoding="utf-8")
+    assert f"{len(ok_keys)} ({len(ok_keys)} ok)" in text
+    assert "failed" in everything and f"{len(ok_keys) + 1} (" in everything
+
+
 def test_report_cli(sweep, tmp_path, capsys):
     out = tmp_path / "cli" / "NAME.html"
     code = main(["report", str(sweep["store"]), "--out", str(out), "--title", "CLI report", "--min-psnr", "20",

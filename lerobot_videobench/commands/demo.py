@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     results = summary.results()
     rec = recommend(results, min_ssim=args.min_ssim, cameras=cameras, fps=fps)
     report = build_report(args.store, args.out, title=f"lerobot-videobench demo ({args.source})",
-                          min_ssim=args.min_ssim, cameras=cameras, fps=fps)
+                          min_ssim=args.min_ssim, cameras=cameras, fps=fps, keys=summary.keys)
     flags = to_cli_args(rec.config, encoder_threads=rec.encoder_threads) if rec.qualified else []
     if args.json:
         print_json({"sweep": {"trials": summary.total, "cached": summary.cached, "failed": summary.failed,

@@ -17,7 +17,7 @@ import math
 import os
 import platform
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -402,16 +402,20 @@ def build_report(
     realtime: Any = None,
     cache_dir: str | os.PathLike | None = None,
     worst: int = WORST_FRAMES,
+    keys: Collection[str] | None = None,
 ) -> Path:
     """Write one self-contained HTML report of the results in ``store_path`` to ``out``; returns ``out``.
 
     The recommendation uses the given constraints (with none, it only requires real-time encoding of
     ``cameras`` streams at ``fps``, by default the episodes' frame rate, with ``headroom``).
     ``realtime`` is an optional :class:`~lerobot_videobench.decide.realtime.RealtimeReport` to include;
-    ``cache_dir`` is the frame cache the sweep used (for the source frames of the thumbnails).
+    ``cache_dir`` is the frame cache the sweep used (for the source frames of the thumbnails);
+    ``keys`` restricts the report to those trials (e.g. one sweep's ``SweepSummary.keys``).
     """
     store_path = Path(store_path)
     results = load_results(store_path)
+    if keys is not None and len(results):
+        results = results[results["key"].isin(set(keys))].reset_index(drop=True)
     store = ResultStore(store_path)
     out = Path(out)
     title = title or f"lerobot-videobench report: {store_path.stem}"
