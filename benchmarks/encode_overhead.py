@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+
 import av
 import numpy as np
 
 from lerobot_videobench.encoding import VideoEncoderConfig, encode_video_frames, library_versions
+from _machine import describe_machine  # benchmarks/_machine.py (the script folder is on sys.path)
 
 DEFAULT_SOURCE = Path("/work/shared/data/so101_wrist_chess/episode_000000.mp4")
 FPS = 30
@@ -74,16 +75,6 @@ def timed(fn, frames: list[np.ndarray], path: Path, config: VideoEncoderConfig) 
     return time.perf_counter() - w0, time.process_time() - c0
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.platform()}, {cpu}, {os.cpu_count()} logical CPUs"
 
 
 def main() -> None:
@@ -96,7 +87,7 @@ def main() -> None:
 
     frames, described = load_frames(args.source, args.frames)
     v = library_versions()
-    print(f"machine : {machine()}; load average at start {os.getloadavg()[0]:.2f}")
+    print(f"machine : {describe_machine()}")
     print(f"versions: PyAV {v['pyav']}, FFmpeg {v['ffmpeg']}, libavcodec {v.get('libavcodec')}, "
           f"numpy {v['numpy']}, Python {v['python']}")
     print(f"input   : {described}")

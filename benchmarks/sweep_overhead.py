@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import describe_machine  # benchmarks/_machine.py (the script folder is on sys.path)
+
 SOURCE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "so101_wrist_chess" / "episode_000000.mp4"
 
 #: Four trials that take a few seconds each on 150 frames of 640x480: LeRobot's default and a smaller
@@ -70,17 +72,6 @@ if __name__ == "__main__":  # run_sweep spawns worker processes
 """
 
 
-def machine() -> str:
-    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, load avg {load[0]:.2f}"
 
 
 def bare_encodes(frames, fps: int, plan, out_dir: Path) -> float:
@@ -165,7 +156,7 @@ def main() -> int:
     from lerobot_videobench.encoding import library_versions
 
     v = library_versions()
-    print(f"machine : {machine()}")
+    print(f"machine : {describe_machine()}")
     print(f"python  : {platform.python_version()}; PyAV {v['pyav']}; FFmpeg {v['ffmpeg']}; "
           f"libavcodec {v.get('libavcodec')}")
     work = Path(tempfile.mkdtemp(prefix="vb-sweep-bench-"))

@@ -7,8 +7,6 @@ import sys
 import warnings
 from typing import Any
 
-from ._config_args import int_or_none, preset  # noqa: F401 - re-exported for the decide subcommands
-
 EXPORT_FORMATS: tuple[str, ...] = ("cli", "yaml", "json", "python")
 
 

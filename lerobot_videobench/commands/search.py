@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._decide_args import EXPORT_FORMATS, fmt_num, int_or_none, preset, render_config
+from ._config_args import int_or_none, preset
+from ._decide_args import EXPORT_FORMATS, fmt_num, render_config
 from ._output import format_table, print_json
 from .sweep import add_source_arguments
 
