@@ -39,6 +39,10 @@ def test_fast_config_keeps_up(fast):
     assert (report.width, report.height, report.fps, report.cameras) == (160, 120, 10, 1)
     assert cam["width"] == 160 and cam["height"] == 120 and cam["latency_p95_s"] > 0
     assert report.cpu_cores_used > 0 and 0.85 < report.wall_s < 10
+    # headroom is the tighter of the encoder's capacity and the machine's spare cores
+    assert report.cpu_cores_available >= 1
+    assert report.cpu_headroom == pytest.approx(report.cpu_cores_available / report.cpu_cores_used)
+    assert report.headroom == min(report.capacity_headroom, report.cpu_headroom)
     assert report.frames_source == "synthetic tabletop 160x120"
     # queue depths: one series per camera, sampled on a shared clock
     assert list(report.queue_depth) == ["observation.images.cam0"]

@@ -9,6 +9,7 @@ fed = encoded + dropped, per camera.
 from __future__ import annotations
 
 import itertools
+import os
 import math
 import tempfile
 import threading
@@ -34,8 +35,12 @@ SAMPLE_PERIOD_S = 0.05
 class RealtimeReport:
     """The outcome of a real-time check, per camera and overall.
 
-    ``headroom`` is the smallest per-camera encode capacity over demand (frames encoded per second of
-    encoder work, divided by fps) measured while all cameras ran together; ``verdict`` is
+    ``headroom`` is the smaller of two capacity-over-demand factors measured while all cameras ran
+    together: the slowest camera's encode capacity (frames encoded per second of encoder calls, over
+    fps: what the recording thread sees) and the machine's CPU headroom (cores available over cores
+    the encoders kept busy). The second matters for encoders such as SVT-AV1 whose ``encode`` call
+    returns at once while their own threads do the work, so the first factor alone would flatter
+    them. ``verdict`` is
     ``realtime`` (no drop and headroom >= ``required_headroom``), ``marginal`` (no drop, headroom
     between 1 and the requirement) or ``overloaded`` (frames dropped, or encoders slower than the
     cameras so that a longer episode would overflow the queues).
@@ -56,6 +61,9 @@ class RealtimeReport:
     queue_depth: dict[str, list[int]] = field(default_factory=dict)
     wall_s: float = 0.0
     cpu_cores_used: float = 0.0
+    cpu_cores_available: int = 0
+    capacity_headroom: float = float("nan")
+    cpu_headroom: float = float("nan")
     producer_max_lag_s: float = 0.0
     frames_fed: int = 0
     frames_encoded: int = 0
@@ -255,7 +263,12 @@ def check_realtime(
     report.frames_encoded = sum(r.frames_encoded for r in per)
     report.frames_dropped = sum(r.frames_dropped for r in per)
     factors = [r.realtime_factor for r in per if r.realtime_factor == r.realtime_factor]
-    report.headroom = min(factors) if factors else float("nan")
+    report.capacity_headroom = min(factors) if factors else float("nan")
+    report.cpu_cores_available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if report.cpu_cores_used > 0:
+        report.cpu_headroom = report.cpu_cores_available / report.cpu_cores_used
+    known = [h for h in (report.capacity_headroom, report.cpu_headroom) if h == h]
+    report.headroom = min(known) if known else float("nan")
     if report.frames_dropped:
         report.verdict = "overloaded"
         report.message = (
@@ -267,19 +280,22 @@ def check_realtime(
     elif report.headroom < 1.0:
         report.verdict = "overloaded"
         report.message = (
-            f"No frame dropped in {seconds:g} s, but the encoders run at {report.headroom:.2f}x the camera rate: "
-            "the queues only absorbed the backlog; a longer episode will drop frames."
+            f"No frame dropped in {seconds:g} s, but the headroom is {report.headroom:.2f}x (encoder capacity "
+            f"{report.capacity_headroom:.2f}x, {report.cpu_cores_used:.2f} of {report.cpu_cores_available} cores "
+            "busy): the queues only absorbed the backlog; a longer episode will drop frames."
         )
     elif report.headroom >= required_headroom:
         report.verdict = "realtime"
         report.message = (
-            f"No frame dropped; each camera's encoder has {report.headroom:.1f}x the capacity it needs "
-            f"(required {required_headroom:g}x)."
+            f"No frame dropped; headroom {report.headroom:.1f}x (required {required_headroom:g}x): the slowest "
+            f"camera's encoder has {report.capacity_headroom:.1f}x the capacity it needs, and the encoders kept "
+            f"{report.cpu_cores_used:.2f} of {report.cpu_cores_available} cores busy."
         )
     else:
         report.verdict = "marginal"
         report.message = (
-            f"No frame dropped, but the headroom is only {report.headroom:.2f}x (required {required_headroom:g}x): "
-            "a busier recording loop or a longer episode may drop frames."
+            f"No frame dropped, but the headroom is only {report.headroom:.2f}x (required {required_headroom:g}x; "
+            f"encoder capacity {report.capacity_headroom:.2f}x, {report.cpu_cores_used:.2f} of "
+            f"{report.cpu_cores_available} cores busy): a busier recording loop or a longer episode may drop frames."
         )
     return report
