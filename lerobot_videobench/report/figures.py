@@ -187,6 +187,19 @@ def _plottable(table: Any, *columns: str) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- figures
+def _axes_figure(results: Any, x: str, y: str, title: str | None, default_title: Any) -> tuple[go.Figure, Any]:
+    """An empty figure titled for ``x`` vs ``y`` (SSIM flavour named) and the plottable configuration rows."""
+    flavour = ssim_flavour(results)
+    fig = go.Figure()
+    fig.update_layout(
+        **_LAYOUT,
+        title=title or default_title(flavour),
+        xaxis_title=axis_title(x, flavour),
+        yaxis_title=axis_title(y, flavour),
+    )
+    return fig, _plottable(config_table(results), x, y)
+
+
 def pareto_figure(
     results: Any,
     x: str = "bytes_per_frame",
@@ -204,16 +217,7 @@ def pareto_figure(
     Which direction is better comes from :data:`SENSES`; an empty table gives an empty figure with
     axis titles.
     """
-    table = config_table(results)
-    flavour = ssim_flavour(results)
-    fig = go.Figure()
-    fig.update_layout(
-        **_LAYOUT,
-        title=title or f"{axis_title(y, flavour)} vs {axis_title(x)}",
-        xaxis_title=axis_title(x, flavour),
-        yaxis_title=axis_title(y, flavour),
-    )
-    data = _plottable(table, x, y)
+    fig, data = _axes_figure(results, x, y, title, lambda f: f"{axis_title(y, f)} vs {axis_title(x)}")
     if not len(data):
         return fig
     sizes = _marker_sizes(data[size]) if size and size in data.columns else [12.0] * len(data)
@@ -258,16 +262,7 @@ def rate_quality_figure(
     """Rate-quality curves: one line per codec (split by preset, g, ... where those vary), points sorted
     by rate, crf in the hover, so codecs compare at equal size rather than at equal crf (whose scales
     differ between encoders)."""
-    table = config_table(results)
-    flavour = ssim_flavour(results)
-    fig = go.Figure()
-    fig.update_layout(
-        **_LAYOUT,
-        title=title or f"Rate-quality: {axis_title(metric, flavour)}",
-        xaxis_title=axis_title(rate, flavour),
-        yaxis_title=axis_title(metric, flavour),
-    )
-    data = _plottable(table, rate, metric)
+    fig, data = _axes_figure(results, rate, metric, title, lambda f: f"Rate-quality: {axis_title(metric, f)}")
     if not len(data):
         return fig
     codec_col = "vcodec" if "vcodec" in data.columns else None
