@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+from .errors import EXIT_BAD_INPUT, VideobenchError
 
 #: Subcommands in the order ``--help`` lists them; each is ``lerobot_videobench.commands.<name>``.
 COMMANDS: tuple[str, ...] = (
@@ -44,12 +47,25 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, FileExistsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except BrokenPipeError:
+        # Output piped into `head`: the reader left; not an error of ours. Silence the flush at exit.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaced for the interpreter's final flush
+        except OSError:
+            pass
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (VideobenchError, ValueError, OSError) as exc:
+        # Expected failures (bad input, a missing file, a full or read-only disk): one line, no traceback.
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (multi-line messages joined), never empty."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

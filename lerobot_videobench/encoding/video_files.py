@@ -16,13 +16,14 @@ from typing import Any
 import av
 import numpy as np
 
+from ..errors import SourceError
 from . import pyav_probe
 from .config import VideoEncoderConfig
 
 logger = logging.getLogger(__name__)
 
 
-class VideoFileError(ValueError):
+class VideoFileError(SourceError):
     """A file exists but is not a readable video (truncated, corrupt, no video stream)."""
 
 
