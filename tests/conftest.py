@@ -32,3 +32,15 @@ def lerobot_pkg():
     import lerobot
 
     return lerobot
+
+
+@pytest.fixture(scope="session")
+def torchcodec_pkg():
+    """torchcodec (LeRobot's default training decoder), or a skip that says how to get it."""
+    from lerobot_videobench.encoding.decoders import decoder_available
+
+    if not decoder_available("torchcodec", load=True):
+        pytest.skip("torchcodec is not usable here: pip install 'lerobot-videobench[torchcodec]'")
+    import torchcodec
+
+    return torchcodec

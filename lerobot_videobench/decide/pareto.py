@@ -94,7 +94,7 @@ def pareto_front(
         raise ValueError(f"results lack the columns {missing} needed for objectives {objectives}")
     failures, hazards = exclusions(table)
     table["excluded"] = [hazards.get(lb) or failures.get(lb) for lb in table["label"]]
-    values = table[cols].to_numpy(dtype=float)
+    values = table[cols].to_numpy(dtype=float, copy=True)
     values[table["excluded"].notna().to_numpy()] = np.nan  # NaN rows are never on the front
     table["pareto"] = pareto_mask(values, [OBJECTIVES[o][1] for o in objectives])
     return table.sort_values(cols[0], kind="stable").reset_index(drop=True)
