@@ -233,8 +233,19 @@ def pareto_figure(
             marker=dict(size=group["_size"].tolist(), color=codec_color(value) if group_col == "vcodec" else None,
                         line=dict(width=1, color="white"), opacity=0.9),
         ))
+    hazard = (data["hazards"].fillna(0) > 0) if "hazards" in data.columns else data[x] != data[x]
+    if hazard.any():  # shown, crossed out, never on the front
+        bad = data[hazard]
+        fig.add_trace(go.Scatter(
+            x=bad[x].astype(float), y=bad[y].astype(float), mode="markers", name="decode hazard",
+            hovertext=[f"{r['label']}: {r.get('decode_issue')}" for _, r in bad.iterrows()],
+            hovertemplate="%{hovertext}<extra>decode hazard</extra>",
+            marker=dict(symbol="x", size=14, color="#c5221f"),
+        ))
     if front and x in SENSES and y in SENSES:
-        mask = pareto_mask(data[[x, y]].to_numpy(dtype=float), [SENSES[x], SENSES[y]])
+        values = data[[x, y]].to_numpy(dtype=float, copy=True)
+        values[hazard.to_numpy()] = np.nan
+        mask = pareto_mask(values, [SENSES[x], SENSES[y]])
         best = data[mask].sort_values(x, kind="stable")
         fig.add_trace(go.Scatter(
             x=best[x].astype(float), y=best[y].astype(float), mode="lines", name="Pareto front",

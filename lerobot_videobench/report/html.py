@@ -53,7 +53,7 @@ th{background:#f0f2f5}td.l,th.l{text-align:left}
 tr.rec td{background:#e6f4ea;font-weight:600}tr.default td{background:#fff5e0}
 tr.rec.default td{background:#e6f4ea}
 .badge{display:inline-block;font-size:.72rem;border-radius:.6rem;padding:0 .45rem;margin-left:.35rem;
-font-weight:600;color:#fff}.badge.rec{background:#188038}.badge.default{background:#b06000}
+font-weight:600;color:#fff}.badge.rec{background:#188038}.badge.default{background:#b06000}.badge.hazard{background:#c5221f}
 pre{background:#f0f2f5;padding:.6rem .8rem;overflow-x:auto;font-size:.82rem;border-radius:4px}
 .note{color:#5f6673;font-size:.88rem}.warn{color:#a50e0e}.ok{color:#188038}
 .frames{display:flex;flex-wrap:wrap;gap:1rem}.frame{background:#fff;border:1px solid #dde1e7;padding:.5rem;
@@ -181,6 +181,8 @@ def _summary_section(table: Any, rec_label: str | None, default_label: str | Non
         if label == default_label:
             badges += '<span class="badge default">LeRobot default</span>'
             cls.append("default")
+        if r.get("hazards", 0) == r.get("hazards", 0) and r.get("hazards", 0):  # a count, not NaN / 0
+            badges += f'<span class="badge hazard" title="{_e(r.get("decode_issue"))}">decode hazard</span>'
         ok = int(r["trials"]) - int(r["failed"])
         rows.append([
             _Raw(_e(label) + badges), f"{ok}/{int(r['trials'])}", _fmt(r.get("bytes_per_frame"), ".2f", 1e-3),
@@ -190,8 +192,10 @@ def _summary_section(table: Any, rec_label: str | None, default_label: str | Non
             _fmt(r.get("load_1_frame_p50_ms"), ".2f"), _fmt(r.get("load_1_frame_p95_ms"), ".2f"),
         ])
         classes.append(" ".join(cls))
+    decoder = next((d for d in table.get("decoder", []) if isinstance(d, str)), None)
     note = ('<p class="note">One row per configuration, smallest files first; measurements aggregate over '
-            "episodes (sizes and speeds by mean, 5th percentiles and the real-time factor by their worst episode). "
+            f"episodes; load times through LeRobot's training decoder {_e(decoder or 'n/a')}; a decode hazard is "
+            "a configuration that decoder does not read back correctly (never recommended) (sizes and speeds by mean, 5th percentiles and the real-time factor by their worst episode). "
             "x PNG: size relative to LeRobot's old PNG-folder storage.</p>")
     return note + _table(headers, rows, row_classes=classes)
 
@@ -320,11 +324,15 @@ def _worst_frames_section(
 def _failures_section(results: Any) -> str:
     if not len(results):
         return '<p class="note">No trial stored.</p>'
-    bad = results[results["status"] != "ok"]
+    from ..bench.summary import is_hazard
+
+    hazard = results["decode_ok"].map(is_hazard) if "decode_ok" in results.columns else results["status"] != results["status"]
+    bad = results[(results["status"] != "ok") | hazard]
     if not len(bad):
-        return '<p class="ok">No trial failed.</p>'
-    rows = [[r.get("label"), r.get("episode_key"), r.get("status"), r.get("error")] for _, r in bad.iterrows()]
-    return _table(["configuration", "episode", "status", "error"], rows, left=4)
+        return '<p class="ok">No trial failed and every random-access query returned the right frame.</p>'
+    rows = [[r.get("label"), r.get("episode_key"), r.get("status") if r.get("status") != "ok" else "decode hazard",
+             r.get("error") if r.get("status") != "ok" else r.get("decode_issue")] for _, r in bad.iterrows()]
+    return _table(["configuration", "episode", "status", "error / decode issue"], rows, left=4)
 
 
 def _realtime_section(report: Any, figs: _Figures) -> str:
@@ -448,7 +456,7 @@ def build_report(
         ("rate-quality", "Rate-quality", _rate_quality_section(results, figs)),
         ("pareto", "Pareto fronts", _pareto_section(results, figs)),
         ("worst-frames", "Worst frames", _worst_frames_section(store, table, picks, cache_dir, figs, worst)),
-        ("failures", "Failed trials", _failures_section(results)),
+        ("failures", "Failed trials and decode hazards", _failures_section(results)),
         ("realtime", "Real-time check", _realtime_section(realtime, figs)),
         ("versions", "Machine and versions", _versions_section(results)),
     ]
