@@ -26,14 +26,19 @@ from typing import Any
 
 import numpy as np
 
-from ..encoding import VideoEncoderConfig, encode_video_frames, iter_video_frames, library_versions, read_frames
+from ..encoding import VideoEncoderConfig, iter_video_frames, library_versions, read_frames
 from ..episodes import Episode
+from ..episodes.history import stream_profile
 from . import metrics
+from .timing import stage_frames, time_decode, time_encode
 
 logger = logging.getLogger(__name__)
 
 #: Bumped when what a trial measures changes, so stored results of older definitions are not reused.
-TRIAL_SCHEMA = 1
+TRIAL_SCHEMA = 2  # 2: encode timed on staged frames, decode timed over the whole loop, repeats
+
+#: Status of a trial the machine failed (a full disk): returned to the runner, never stored.
+ENVIRONMENT_STATUS = "environment"
 
 #: LeRobot's benchmark query patterns: offsets (relative to a random index) of the frames loaded together.
 ACCESS_PATTERNS: dict[str, tuple[int, ...]] = {
@@ -54,6 +59,9 @@ class MeasureSettings:
     with ``decoder_threads`` (1, as in a dataloader worker; None lets FFmpeg choose).
     ``png_samples`` frames are PNG-encoded (Pillow, default compress level 6, as LeRobot's benchmark
     dumped them) to estimate the PNG-folder size and PNG load time.
+    ``timing_repeats`` runs of the encode (re-encoding the staged frames) and of the sequential decode
+    are timed; the median is the figure, best/worst give its spread. 1 keeps a sweep's cost at one
+    encode per trial; raise it where a decision hangs on speed.
     """
 
     ssim_flavour: str = "fast"
@@ -62,11 +70,12 @@ class MeasureSettings:
     decoder_threads: int | None = 1
     seed: int = 1337
     png_samples: int = 4
+    timing_repeats: int = 1
 
     def __post_init__(self) -> None:
         if self.ssim_flavour not in metrics.SSIM_FLAVOURS:
             raise ValueError(f"ssim_flavour={self.ssim_flavour!r}; allowed: {sorted(metrics.SSIM_FLAVOURS)}")
-        for name, low in (("access_samples", 1), ("png_samples", 0)):
+        for name, low in (("access_samples", 1), ("png_samples", 0), ("timing_repeats", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name}={value!r} must be an integer >= {low}")
@@ -131,10 +140,22 @@ class TrialResult:
     # encode
     encode_wall_s: float | None = None
     encode_cpu_s: float | None = None
-    encode_fps: float | None = None
+    encode_fps: float | None = None  # median over timing_repeats runs, frames staged in memory first
+    encode_fps_best: float | None = None
+    encode_fps_spread: float | None = None  # (best - worst) / median; None with one run
+    encode_cpu_per_wall: float | None = None  # cores the encoder kept busy (never above those available)
     realtime_factor: float | None = None
     # decode
-    decode_fps: float | None = None
+    decode_fps: float | None = None  # whole sequential decode loop to RGB, median over runs
+    decode_fps_spread: float | None = None
+    # what else the machine did while timing
+    load_avg_1m: float | None = None
+    other_cpu_cores: float | None = None
+    contended: bool | None = None
+    # how a lossy source was itself encoded (its packets), to say which candidate it resembles
+    source_codec: str | None = None
+    source_gop: int | None = None
+    source_bpp: float | None = None
     load_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # pattern -> {p50, p95, mean}
     png_load_ms: float | None = None
     # quality
@@ -206,27 +227,6 @@ def trial_key(fingerprint: str, spec: TrialSpec, settings: MeasureSettings, vers
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
-class _TimedIterator:
-    """Wraps an iterator and adds up the wall time spent inside ``next``."""
-
-    def __init__(self, it: Iterator[np.ndarray]) -> None:
-        self._it = it
-        self.seconds = 0.0
-        self.count = 0
-
-    def __iter__(self) -> _TimedIterator:
-        return self
-
-    def __next__(self) -> np.ndarray:
-        t0 = time.perf_counter()
-        try:
-            item = next(self._it)
-        finally:
-            self.seconds += time.perf_counter() - t0
-        self.count += 1
-        return item
-
-
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     arr = np.asarray(samples_ms, dtype=np.float64)
     return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95)), "mean": float(arr.mean())}
@@ -281,6 +281,19 @@ def estimate_png(episode: Episode, samples: int) -> tuple[float, float]:
     return float(np.mean(sizes)) * episode.num_frames, float(np.median(loads))
 
 
+def _is_disk_full(exc: BaseException) -> bool:
+    """A full disk (ENOSPC) anywhere in the chain: the machine's failure, not the configuration's."""
+    import errno
+
+    for _ in range(10):  # the cause chain, bounded
+        if exc is None:
+            return False
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
 def run_trial(
     episode: Episode,
     spec: TrialSpec,
@@ -321,13 +334,18 @@ def run_trial(
         host=socket.gethostname(),
         started_at=time.time(),
     )
+    if episode.lossy:
+        profile = stream_profile(episode.provenance.path)
+        if profile is not None:
+            result.source_codec, result.source_gop, result.source_bpp = profile.codec, profile.gop, profile.bits_per_pixel
     tmpdir = Path(tempfile.mkdtemp(prefix="vb-trial-", dir=work_dir))
     t_start = time.perf_counter()
     try:
         video = tmpdir / f"{key}.mp4"
-        stats = encode_video_frames(
-            episode.iter_frames(), video, episode.fps, spec.config, spec.encoder_threads, overwrite=True
-        )
+        # frames are read from the source before the clock starts: the figure is the encoder's alone
+        staged = stage_frames(episode, work_dir=tmpdir)
+        stats, enc = time_encode(staged, video, episode.fps, spec.config, spec.encoder_threads,
+                                 repeats=settings.timing_repeats)
         if stats.frames != episode.num_frames:
             raise ValueError(f"source gave {stats.frames} frames, episode says {episode.num_frames}")
         n, w, h = stats.frames, episode.width, episode.height
@@ -336,16 +354,27 @@ def run_trial(
         result.bits_per_pixel = stats.bytes * 8 / (n * w * h)
         result.bitrate_kbps = stats.bytes * 8 / (n / episode.fps) / 1000
         result.compression_ratio_raw = n * w * h * 3 / stats.bytes
-        result.encode_wall_s = stats.encode_wall_s
-        result.encode_cpu_s = stats.cpu_s
-        result.encode_fps = stats.encode_fps
-        result.realtime_factor = stats.encode_fps / episode.fps
+        result.encode_wall_s = enc.median_wall_s
+        result.encode_cpu_s = enc.median_cpu_s
+        result.encode_fps = enc.fps
+        result.encode_fps_best = enc.fps_best
+        result.encode_fps_spread = enc.spread
+        result.encode_cpu_per_wall = enc.cpu_per_wall
+        result.realtime_factor = enc.fps / episode.fps
 
-        decoded = _TimedIterator(iter_video_frames(video, num_frames=n, fps=episode.fps))
+        dec = time_decode(video, n, episode.fps, repeats=settings.timing_repeats)
+        result.decode_fps = dec.fps
+        result.decode_fps_spread = dec.spread
+        loads = [t.load for t in (enc, dec)]
+        result.load_avg_1m = max((x.load_avg_1m for x in loads if x.load_avg_1m is not None), default=None)
+        others = [x.other_cpu_cores for x in loads if x.other_cpu_cores is not None]
+        result.other_cpu_cores = max(others) if others else None
+        result.contended = any(x.contended for x in loads)
+        decoded = iter_video_frames(video, num_frames=n, fps=episode.fps)
         quality = metrics.compare_frames(
-            episode.iter_frames(), decoded, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
+            iter(staged), decoded, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
         )
-        result.decode_fps = decoded.count / decoded.seconds if decoded.seconds > 0 else None
+        staged.close()
         result.ssim_flavour = quality.flavour
         result.psnr_frames = quality.psnr
         result.ssim_frames = quality.ssim
@@ -374,7 +403,7 @@ def run_trial(
             shutil.move(str(video), dest)
             result.video_path = str(dest)
     except Exception as exc:  # a failing trial is a result, not a crash of the sweep
-        result.status = "failed"
+        result.status = ENVIRONMENT_STATUS if _is_disk_full(exc) else "failed"
         result.error = f"{type(exc).__name__}: {exc}"
         logger.debug("trial %s failed:\n%s", spec.label, traceback.format_exc())
     finally:

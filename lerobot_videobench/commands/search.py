@@ -55,8 +55,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     text = render_config(result.config, args.encoder_threads, args.format) if result.found else None
+    notes = _notes(args.store, episodes)
     if args.json:
-        print_json({**result.to_dict(), "store": args.store, "export": {"format": args.format, "text": text}})
+        print_json({**result.to_dict(), "store": args.store, "notes": notes,
+                    "export": {"format": args.format, "text": text}})
         return 0 if result.found else 1
     rows = [[p.crf, fmt_num(p.quality, 5), "cache" if p.from_cache else "encoded"]
             for p in sorted(result.probes, key=lambda p: p.crf)]
@@ -64,6 +66,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{result.message}")
     print(f"{result.encodes} encode(s) run, {result.cached} reused from {args.store}; a full crf grid "
           f"{result.crf_range[0]}..{result.crf_range[1]} costs {result.full_grid_encodes}.")
+    for note in notes:
+        print(note)
     if text is not None:
         print(f"\nConfig ({args.format}):\n{text}")
     return 0 if result.found else 1
+
+
+def _notes(store: str, episodes: list) -> list[str]:
+    """Lossy-source notes on the searched episodes' trials in the store."""
+    from ..bench.store import load_results
+    from ..decide.lossy import lossy_source_notes
+
+    results = load_results(store)
+    if not len(results):
+        return []
+    fps = {ep.fingerprint() for ep in episodes}
+    return lossy_source_notes(results[results["source_fingerprint"].isin(fps)])
