@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import yaml
 
 from ..bench import GridPlan, MeasureSettings, SweepEvent, SweepSummary, expand_grid, run_sweep
@@ -24,6 +23,7 @@ from ..bench.grid import AXES, load_grid
 from ..encoding.pyav_probe import available_encoders
 from ..report.figures import pareto_figure
 from ._common import Panel, format_axis, parse_axis, point_customdata, replace_figure, roomy, start_thread
+from .plot import PlotView
 from .selection import Selection
 from .source import SourcePanel
 
@@ -116,7 +116,7 @@ class SweepPanel(Panel):
         self.cancel_button = W.Button(description="Cancel", button_style="danger", icon="stop", disabled=True)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="Trials", layout=W.Layout(width="420px"))
         self.invalid = W.HTML()
-        self.figure = go.FigureWidget(roomy(pareto_figure(_empty_results(), title="Live results: SSIM vs size")))
+        self.figure = PlotView(roomy(pareto_figure(_empty_results(), title="Live results: SSIM vs size")))
 
         self._widget_box = W.VBox([W.HBox([self.codecs, self.pix_fmt]), self.crf, self.g, self.preset, self.threads])
         self._yaml_box = W.VBox([self.yaml])
