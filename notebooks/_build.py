@@ -76,9 +76,10 @@ grid = "quick"               # "quick", "default", "thorough", a YAML file, or a
 store = "videobench_results.sqlite"  # results store (SQLite); a rerun skips trials already measured
 cache_dir = None             # frame cache (None: ~/.cache/lerobot-videobench)
 min_ssim = None              # quality the recommendation must reach (None: smallest real-time configuration)
+realtime_seconds = 3.0       # how long the real-time check streams the cameras
 """, "parameters"),
     code("workbench", """
-from lerobot_videobench.widgets import Workbench
+from lerobot_videobench import Workbench
 
 wb = Workbench(source=source, store=store, grid=grid, max_frames=max_frames, cache_dir=cache_dir)
 wb
@@ -92,6 +93,9 @@ Explore tab reloads and selects the recommended configuration. Trials already in
 again.
 """),
     code("run", """
+from IPython.display import display
+
+display(wb.sweep.progress_view())  # trial n/N, ETA and the configuration being measured, in this cell
 wb.sweep.run()
 summary = wb.sweep.wait(timeout=1800)
 print(f"{summary.total} trials: {summary.ran} measured, {summary.cached} from the store, "
@@ -100,15 +104,17 @@ print(f"{summary.total} trials: {summary.ran} measured, {summary.cached} from th
     md("recommend-md", """
 ## Recommendation and export
 
-The smallest configuration meeting the constraints (quality, real-time encoding of the cameras at their
-frame rate with 50% headroom); selecting it in the explorer updates the frames and export panels.
+The smallest configuration meeting the constraints (quality, real-time encoding of the source's cameras at
+its frame rate with 50% headroom); selecting it in the explorer updates the frames and export panels.
 """),
     code("recommend", """
-from lerobot_videobench import bench
-from lerobot_videobench.decide.pareto import recommend
+from lerobot_videobench import describe_source, load_results, recommend
 
-results = bench.load_results(store)
-rec = recommend(results, min_ssim=min_ssim, fps=int(results["fps"].iloc[0]))
+info = describe_source(source)
+cameras, fps = len(info.cameras), info.fps  # what this robot records, as `lerobot-videobench demo` takes them
+results = load_results(store)
+rec = recommend(results, min_ssim=min_ssim, cameras=cameras, fps=fps)
+print(f"{cameras} camera(s) at {fps} fps")
 print("\\n".join(rec.rationale))
 """),
     code("export", """
@@ -117,6 +123,18 @@ if rec.qualified:
     rows = results[(results["label"] == rec.label) & (results["status"] == "ok")]
     wb.explorer.select(rows.sort_values("ssim_mean")["key"].iloc[0])
 print(wb.export.text)
+"""),
+    md("realtime-md", """
+## Real-time check
+
+Can this machine stream-encode the source's cameras live with the selected configuration? The Real-time tab
+does the same with its *Run check* button.
+"""),
+    code("realtime", """
+wb.realtime.seconds.value = realtime_seconds
+wb.realtime.run()
+report = wb.realtime.wait(timeout=600)
+print(f"{report.verdict}: {report.message}")
 """),
     code("check", """
 # A panel shows errors in its status line instead of raising; headless runs (papermill, CI) stop here on one.

@@ -182,12 +182,13 @@ class FramePanel(Panel):
     def _episode_for(self, key: str) -> Any:
         """The source panel's episode holding trial ``key``'s frames, if it is loaded (else None)."""
         panel = self.source_panel
-        if panel is None or getattr(panel, "_cache", None) is None:
+        loaded = panel.loaded_episodes() if panel is not None else []
+        if not loaded:
             return None
         from ..bench.store import ResultStore
 
         row = ResultStore(self.selection.store_path).summary(key)
-        for ep in panel._cache[1]:
+        for ep in loaded:
             if ep.key == row.get("episode_key") and ep.num_frames == row.get("frames"):
                 try:
                     if ep.fingerprint(self.cache_dir) == row.get("source_fingerprint"):
