@@ -108,13 +108,10 @@ The smallest configuration meeting the constraints (quality, real-time encoding 
 its frame rate with 50% headroom); selecting it in the explorer updates the frames and export panels.
 """),
     code("recommend", """
-from lerobot_videobench import describe_source, load_results, recommend
+from lerobot_videobench import Constraints, load_results, recommend
 
-info = describe_source(source)
-cameras, fps = len(info.cameras), info.fps  # what this robot records, as `lerobot-videobench demo` takes them
 results = load_results(store)
-rec = recommend(results, min_ssim=min_ssim, cameras=cameras, fps=fps)
-print(f"{cameras} camera(s) at {fps} fps")
+rec = recommend(results, Constraints(min_ssim=min_ssim))  # cameras and fps: the source's own, as `demo` takes them
 print("\\n".join(rec.rationale))
 """),
     code("export", """
@@ -169,12 +166,21 @@ cache_dir = None             # frame cache (None: ~/.cache/lerobot-videobench)
 min_ssim = None              # quality the recommendation must reach (None: smallest real-time configuration)
 """, "parameters"),
     code("setup", PLOTLY_SETUP + """
-from lerobot_videobench import load_episodes
-from lerobot_videobench.bench import expand_grid, load_results, run_sweep, summarize
-from lerobot_videobench.decide.export import format_command, to_cli_args, to_yaml
-from lerobot_videobench.decide.pareto import recommend
-from lerobot_videobench.report import build_report
-from lerobot_videobench.report.figures import pareto_figure, rate_quality_figure
+from lerobot_videobench import (
+    Constraints,
+    build_report,
+    expand_grid,
+    format_command,
+    load_episodes,
+    load_results,
+    pareto_figure,
+    rate_quality_figure,
+    recommend,
+    run_sweep,
+    summarize,
+    to_cli_args,
+    to_yaml,
+)
 """),
     md("episodes-md", "## Episodes and grid"),
     code("episodes", """
@@ -209,7 +215,7 @@ rate_quality_figure(results, rate="bits_per_pixel", metric="psnr_mean").show()
 """),
     md("recommend-md", "## Recommendation and lerobot-record flags"),
     code("recommend", """
-rec = recommend(results, min_ssim=min_ssim, fps=int(results["fps"].iloc[0]))
+rec = recommend(results, Constraints(min_ssim=min_ssim))  # fps and cameras: the source's own
 print("\\n".join(rec.rationale))
 """),
     code("export", """
@@ -222,7 +228,7 @@ else:
 """),
     md("report-md", "## Report\nOne HTML file with every figure, table and the worst frames inlined: share it as is."),
     code("report", """
-out = build_report(store, report_path, min_ssim=min_ssim, cache_dir=cache_dir)
+out = build_report(store, report_path, constraints=Constraints(min_ssim=min_ssim), cache_dir=cache_dir)
 print(f"report written to {out.resolve()}")
 """),
 )
@@ -255,12 +261,16 @@ from pathlib import Path
 
 from IPython.display import Image, Markdown, display
 
-from lerobot_videobench import load_episodes
-from lerobot_videobench.bench import load_results, run_sweep
-from lerobot_videobench.bench.frames import open_trial
-from lerobot_videobench.decide.pareto import recommend
-from lerobot_videobench.report.figures import frame_quality_figure
-from lerobot_videobench.report.images import png_bytes
+from lerobot_videobench import (
+    Constraints,
+    frame_quality_figure,
+    load_episodes,
+    load_results,
+    open_trial,
+    png_bytes,
+    recommend,
+    run_sweep,
+)
 """),
     code("store", """
 results = load_results(store) if Path(store).is_file() else None
@@ -273,7 +283,7 @@ print(f"{len(ok)} successful trials of {ok['label'].nunique()} configurations in
 """),
     code("pick", """
 if key is None:
-    rec = recommend(results, min_ssim=min_ssim, fps=int(ok["fps"].iloc[0]))
+    rec = recommend(results, Constraints(min_ssim=min_ssim))
     label = rec.label if rec.qualified else ok.sort_values("ssim_mean")["label"].iloc[-1]
     print(f"recommended: {label}" if rec.qualified else f"nothing qualifies; showing the best quality: {label}")
     key = ok[ok["label"] == label].sort_values("ssim_mean")["key"].iloc[0]
@@ -283,7 +293,7 @@ print(f"trial {key}: {row['label']} on {row['episode_key']}, SSIM mean {row['ssi
 """),
     md("panel-md", "## Frame panel"),
     code("panel", """
-from lerobot_videobench.widgets import FramePanel
+from lerobot_videobench import FramePanel
 
 frames_panel = FramePanel(store=store, cache_dir=cache_dir)
 frames_panel.show(key)
@@ -329,14 +339,19 @@ seconds = 5.0                # how long to record
 encoder_threads = None       # threads per encoder (None: the encoder decides)
 queue_maxsize = 30           # LeRobot's encoder_queue_maxsize
 frames = None                # None: the built-in sample, resized; "synthetic"; or a source for load_episodes
-required_headroom = 1.5      # encoder capacity over demand needed for "realtime"
+required_headroom = None     # encoder capacity over demand needed for "realtime" (None: the default)
 """, "parameters"),
     code("setup", PLOTLY_SETUP + """
 import pandas as pd
 
-from lerobot_videobench import VideoEncoderConfig, camera_encoder_defaults, load_episodes
-from lerobot_videobench.decide.realtime import check_realtime
-from lerobot_videobench.report.figures import queue_depth_figure, realtime_bars_figure
+from lerobot_videobench import (
+    VideoEncoderConfig,
+    camera_encoder_defaults,
+    check_realtime,
+    load_episodes,
+    queue_depth_figure,
+    realtime_bars_figure,
+)
 """),
     code("check", """
 cfg = VideoEncoderConfig(**config) if config else camera_encoder_defaults()
@@ -357,7 +372,7 @@ realtime_bars_figure(report).show()
 """),
     md("panel-md", "## Real-time panel\nThe same check, interactively: change the cameras, resolution or configuration and run it again."),
     code("panel", """
-from lerobot_videobench.widgets import RealtimePanel
+from lerobot_videobench import RealtimePanel
 
 realtime_panel = RealtimePanel(config=cfg, cameras=cameras, width=width, height=height, fps=fps, seconds=seconds,
                                encoder_threads=encoder_threads, queue_maxsize=queue_maxsize, frames=pool)
