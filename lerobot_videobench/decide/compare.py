@@ -216,6 +216,7 @@ def bd_rate(
     metric: str = "psnr_mean",
     rate: str = "bitrate_kbps",
     method: str = "akima",
+    constraints: Any = None,
 ) -> list[BDResult]:
     """BD-rate and BD-quality of each test curve (default: every other curve) against ``baseline``.
 
@@ -223,8 +224,13 @@ def bd_rate(
     and ``test`` pick curves by group values (``{"vcodec": "libsvtav1"}``, ``"vcodec=h264,preset=medium"``)
     or by a bare value of the first ``group_by`` column. ``method`` is the ``bjontegaard`` interpolation
     (``akima`` by default, the package's recommendation for stability; ``pchip`` reproduces the JCT-VC
-    sheet). Each result's ``warning`` says when the figure should not be trusted.
+    sheet). Each result's ``warning`` says when the figure should not be trusted. ``constraints`` (a
+    :class:`~lerobot_videobench.decide.constraints.Constraints`) selects the source / episodes / camera;
+    a store mixing frame rates or differently sized sources is refused unless it allows mixing.
     """
+    from .constraints import select_results
+
+    results = select_results(results, constraints)
     if method not in METHODS:
         raise ValueError(f"method={method!r} must be one of {list(METHODS)}")
     import bjontegaard as bd

@@ -14,6 +14,8 @@ import numpy as np
 
 from ..bench.summary import summarize
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
+from ..errors import InvalidValueError
+from .constraints import Constraints, select_results
 
 #: Objective name -> (column of the summary table, "min" or "max").
 OBJECTIVES: dict[str, tuple[str, str]] = {
@@ -61,18 +63,29 @@ def _per_config(results: Any) -> Any:
     return summarize(results)
 
 
-def pareto_front(results: Any, objectives: tuple[str, ...] | list[str] = ("bytes_per_frame", "ssim_mean")) -> Any:
+def pareto_front(
+    results: Any,
+    objectives: tuple[str, ...] | list[str] = ("bytes_per_frame", "ssim_mean"),
+    *,
+    constraints: Constraints | None = None,
+) -> Any:
     """Per-configuration table with a boolean ``pareto`` column, for two or three objectives.
 
     Objectives are names of :data:`OBJECTIVES` (e.g. ``bytes_per_frame``, ``ssim_p5``, ``realtime_factor``,
-    ``load_ms``). The front is sorted by the first objective.
+    ``load_ms``). The front is sorted by the first objective. ``constraints`` selects the trials (source,
+    episodes, camera; codecs) and, like every decision, refuses a store mixing frame rates or differently
+    sized sources unless it allows mixing.
     """
     objectives = list(objectives)
     unknown = [o for o in objectives if o not in OBJECTIVES]
     if unknown or not 2 <= len(objectives) <= 3:
         raise ValueError(f"objectives={objectives} must be 2 or 3 names among {sorted(OBJECTIVES)}")
+    if results is not None and len(results):
+        results = select_results(results, constraints)
     table = _per_config(results)
     table = table[table["trials"] > table["failed"]].copy() if "failed" in table else table.copy()
+    if constraints is not None and constraints.codecs and "vcodec" in table.columns:
+        table = table[table["vcodec"].isin(list(constraints.codecs))].copy()
     cols = [OBJECTIVES[o][0] for o in objectives]
     missing = [c for c in cols if c not in table.columns]
     if missing:
@@ -144,55 +157,61 @@ def _is_default(row: Any) -> bool:
 
 def recommend(
     results: Any,
+    constraints: Constraints | None = None,
     *,
     min_ssim: float | None = None,
     min_psnr: float | None = None,
-    cameras: int = 1,
-    fps: int = 30,
-    headroom: float = 1.5,
+    cameras: int | None = None,
+    fps: int | None = None,
+    headroom: float | None = None,
     max_load_ms: float | None = None,
     codecs: list[str] | None = None,
-    quality_stat: str = "mean",
+    quality_stat: str | None = None,
 ) -> Recommendation:
     """The smallest-bytes configuration meeting every constraint, with a rationale.
 
-    Constraints: SSIM / PSNR (``quality_stat`` ``mean`` or ``p5`` of the per-frame values), real-time
-    encoding of ``cameras`` streams at ``fps`` with a ``headroom`` factor (the configuration's measured
-    single-stream encode fps on its slowest episode must reach ``cameras * fps * headroom``; check it live with
-    ``check_realtime``), random-access load time (1-frame query, p95 ms), and allowed codecs.
+    ``constraints`` (a :class:`~lerobot_videobench.decide.constraints.Constraints`; keyword arguments
+    override its fields) says: SSIM / PSNR (``quality_stat`` ``mean`` or ``p5`` of the per-frame values),
+    real-time encoding of ``cameras`` streams at ``fps`` with a ``headroom`` factor (the configuration's
+    measured single-stream encode fps on its slowest episode must reach ``cameras * fps * headroom``;
+    check it live with ``check_realtime``), random-access load time (1-frame query, p95 ms), allowed
+    codecs, and which source / episodes / camera of the store to decide on. Unset ``fps`` and ``cameras``
+    are the selected trials' own (their frame rate, their camera count).
     When nothing qualifies, each failing constraint says the best value measured and the gap.
     """
-    if quality_stat not in ("mean", "p5"):
-        raise ValueError(f"quality_stat={quality_stat!r} must be 'mean' or 'p5'")
-    for name, value in (("cameras", cameras), ("fps", fps)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}={value!r} must be a positive integer")
-    if headroom <= 0:
-        raise ValueError(f"headroom={headroom!r} must be > 0 (1.5 means 50% spare encoder capacity)")
-    table = _per_config(results)
+    overrides = {k: v for k, v in dict(min_ssim=min_ssim, min_psnr=min_psnr, cameras=cameras, fps=fps,
+                                         headroom=headroom, max_load_ms=max_load_ms, quality_stat=quality_stat,
+                                         codecs=tuple(codecs) if codecs else None).items() if v is not None}
+    if results is None or len(results) == 0:
+        raise InvalidValueError("results are empty: run a sweep first")
+    c = Constraints.for_results(results, constraints, **overrides)
+    selected = select_results(results, c)
+    table = _per_config(selected)
     table = table[table["trials"] > table["failed"]].reset_index(drop=True)
     if not len(table):
-        raise ValueError("no successful trial in the results: nothing to recommend from")
+        raise InvalidValueError("no successful trial in the results: nothing to recommend from")
+    quality_stat = c.quality_stat
     ssim_col, psnr_col = f"ssim_{quality_stat}", f"psnr_{quality_stat}"
-    need_fps = cameras * fps * headroom
+    need_fps = c.required_encode_fps
     checks: dict[str, tuple[str, str, float]] = {}  # name -> (column, sense, threshold)
-    if min_ssim is not None:
-        checks["min_ssim"] = (ssim_col, "max", float(min_ssim))
-    if min_psnr is not None:
-        checks["min_psnr"] = (psnr_col, "max", float(min_psnr))
+    if c.min_ssim is not None:
+        checks["min_ssim"] = (ssim_col, "max", float(c.min_ssim))
+    if c.min_psnr is not None:
+        checks["min_psnr"] = (psnr_col, "max", float(c.min_psnr))
     # judged on the slowest episode (a wrist camera's speed says nothing of the top camera's)
     realtime_col = "encode_fps_min" if "encode_fps_min" in table.columns else "encode_fps"
     checks["realtime"] = (realtime_col, "max", float(need_fps))
-    if max_load_ms is not None:
+    if c.max_load_ms is not None:
         load_col = "load_1_frame_p95_ms" if "load_1_frame_p95_ms" in table.columns else "load_1_frame_p50_ms"
-        checks["max_load_ms"] = (load_col, "min", float(max_load_ms))
+        checks["max_load_ms"] = (load_col, "min", float(c.max_load_ms))
 
+    constraints_out = {**c.to_dict(), "required_encode_fps": need_fps, "ssim_flavour": _flavour(selected)}
     measured = table  # before the codec filter: LeRobot's default stays the reference when filtered out
-    if codecs:
-        codecs = [("libsvtav1" if c == "av1" else c) for c in codecs]
+    if c.codecs:
+        codecs = list(c.codecs)
         table = table[table["vcodec"].isin(codecs)].reset_index(drop=True)
         if not len(table):
-            return Recommendation(False, None, None, None, constraints={"codecs": codecs},
+            return Recommendation(False, None, None, None, constraints=constraints_out,
                                   failures={"codecs": f"no measured configuration uses {codecs}"},
                                   rationale=[f"No measured configuration uses codecs {codecs}."])
 
@@ -203,11 +222,7 @@ def recommend(
     ok = np.ones(len(table), dtype=bool)
     for m in passes.values():
         ok &= m.fillna(False).to_numpy()
-    constraints = {
-        "min_ssim": min_ssim, "min_psnr": min_psnr, "quality_stat": quality_stat, "cameras": cameras, "fps": fps,
-        "headroom": headroom, "required_encode_fps": need_fps, "max_load_ms": max_load_ms, "codecs": codecs,
-        "ssim_flavour": _flavour(results),
-    }
+    constraints = constraints_out
     by_size = table.assign(_ok=ok).sort_values("bytes_per_frame", kind="stable")
     if not ok.any():
         failures = {}

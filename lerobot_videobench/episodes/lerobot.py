@@ -125,6 +125,34 @@ def _sniff_image(data: bytes) -> tuple[str, bool]:
     return "unknown", True
 
 
+def _leaf_column(pf: Any, name: str) -> int | None:
+    """Index of the top-level scalar column ``name`` among the parquet *leaf* columns (what row-group
+    statistics are indexed by), or None. Struct and list columns have one leaf per field, so a column's
+    Arrow position is not its parquet index once an image struct or a state vector precedes it."""
+    schema = pf.metadata.schema
+    for i in range(len(schema)):
+        if schema.column(i).path == name:
+            return i
+    return None
+
+
+def _row_groups_with(pf: Any, name: str, value: int) -> list[int]:
+    """Row groups whose statistics of integer column ``name`` may contain ``value`` (all groups when a
+    group has no usable statistics: statistics can only rule a group out, never in)."""
+    col = _leaf_column(pf, name)
+    groups = list(range(pf.num_row_groups))
+    if col is None:
+        return groups
+    keep = []
+    for g in groups:
+        st = pf.metadata.row_group(g).column(col).statistics
+        lo, hi = (st.min, st.max) if st is not None and st.has_min_max else (None, None)
+        numeric = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (lo, hi))
+        if not numeric or lo <= value <= hi:
+            keep.append(g)
+    return keep
+
+
 @dataclass(frozen=True, eq=False)
 class ParquetImageFrames:
     """One episode's frames stored as image structs (``{"bytes", "path"}``) in data parquet files.
@@ -148,15 +176,9 @@ class ParquetImageFrames:
             if self.column not in names:
                 raise ValueError(f"{f}: image column {self.column!r} not found; columns: {names}")
             has_ep = "episode_index" in names
-            groups = list(range(pf.num_row_groups))
-            if has_ep:
-                col = names.index("episode_index")
-                keep = []
-                for g in groups:
-                    st = pf.metadata.row_group(g).column(col).statistics
-                    if st is None or not st.has_min_max or st.min <= self.episode_index <= st.max:
-                        keep.append(g)
-                groups = keep
+            groups = _row_groups_with(pf, "episode_index", self.episode_index) if has_ep else list(
+                range(pf.num_row_groups)
+            )
             if not groups:
                 continue
             cols = [self.column] + (["episode_index"] if has_ep else [])
