@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ._config_args import add_decoder_argument, measure_settings
 from ._output import print_json
 
 #: The demo grid: LeRobot's default, a smaller and a larger crf, a longer GOP, and h264 for comparison.
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1, for honest encode timing)")
     p.add_argument("--min-ssim", type=float, default=0.95, help="quality floor, fast SSIM mean (default: %(default)s)")
     p.add_argument("--cameras", type=int, help="cameras recorded at once (default: the source's camera count)")
+    add_decoder_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -44,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     say(f"Sweeping {len(plan)} configurations x {len(episodes)} episode-cameras of {args.source!r} "
         f"({args.max_frames} frames each); results in {args.store}")
-    summary = run_sweep(episodes, plan, args.store, workers=args.workers, progress=sys.stderr.isatty())
+    summary = run_sweep(episodes, plan, args.store, workers=args.workers, progress=sys.stderr.isatty(),
+                        settings=measure_settings(args))
     results = summary.results()
     # one Constraints for the printed choice and the report: fps and camera count are the source's own
     constraints = Constraints.for_results(results, Constraints(min_ssim=args.min_ssim, cameras=args.cameras))
