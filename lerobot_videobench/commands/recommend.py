@@ -7,6 +7,7 @@ import argparse
 
 from ._decide_args import EXPORT_FORMATS, render_config
 from ._output import print_json
+from .export import add_source_arguments, add_target_argument, source_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-load-ms", type=float, metavar="MS", help="maximum random-access load time per frame")
     p.add_argument("--codecs", nargs="+", metavar="CODEC", help="only these codecs (e.g. libsvtav1 h264)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="cli", help="how to print the config (default: cli)")
+    add_target_argument(p)
+    add_source_arguments(p.add_argument_group("source (lerobot-0.6-edit)"))
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -36,9 +39,10 @@ def run(args: argparse.Namespace) -> int:
         fps=args.fps, headroom=args.headroom, max_load_ms=args.max_load_ms, codecs=args.codecs,
         quality_stat=args.quality_stat,
     )
-    text = render_config(rec.config, rec.encoder_threads, args.format) if rec.qualified else None
+    text = render_config(rec.config, rec.encoder_threads, args.format, args.target,
+                         source_from_args(args)) if rec.qualified else None
     if args.json:
-        print_json({**rec.to_dict(), "export": {"format": args.format, "text": text}})
+        print_json({**rec.to_dict(), "export": {"format": args.format, "target": args.target, "text": text}})
     else:
         print("\n".join(rec.rationale))
         if text is not None:

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-load-ms", type=float, metavar="MS", help="maximum random-access load time per frame")
     p.add_argument("--codecs", nargs="+", metavar="CODEC", help="recommend only among these codecs")
     p.add_argument("--cache-dir", metavar="DIR", help="frame cache the sweep used (for the source thumbnails)")
+    from .export import add_target_argument
+
+    add_target_argument(p)
     p.set_defaults(func=run)
 
 
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     path = build_report(
         args.store, out, title=args.title, min_ssim=args.min_ssim, min_psnr=args.min_psnr, cameras=args.cameras,
         fps=args.fps, headroom=args.headroom, max_load_ms=args.max_load_ms, codecs=args.codecs,
-        cache_dir=args.cache_dir,
+        cache_dir=args.cache_dir, target=args.target,
     )
     print(path)
     return 0
