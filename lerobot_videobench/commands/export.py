@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import warnings
 from typing import Any
@@ -23,9 +24,12 @@ def add_target_argument(p: argparse.ArgumentParser | argparse._ArgumentGroup) ->
     )
 
 
-def add_source_arguments(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """Where the swept dataset lives, for ``--target lerobot-0.6-edit``."""
-    p.add_argument("--source", metavar="ID|DIR", help="for lerobot-0.6-edit: the dataset swept (Hub id or local folder)")
+def add_source_arguments(p: argparse.ArgumentParser | argparse._ArgumentGroup, *, with_source: bool = True) -> None:
+    """Where the swept dataset lives, for ``--target lerobot-0.6-edit`` (``with_source=False`` where the
+    command's ``--source`` already means something else, e.g. recommend's store filter)."""
+    if with_source:
+        p.add_argument("--source", metavar="ID|DIR",
+                       help="for lerobot-0.6-edit: the dataset swept (Hub id or local folder)")
     p.add_argument("--repo-id", dest="repo_id", metavar="ORG/NAME", help="for lerobot-0.6-edit: the dataset's repo id")
     p.add_argument("--new-repo-id", dest="new_repo_id", metavar="ORG/NAME",
                    help="for lerobot-0.6-edit: where the result goes (default: LeRobot's {repo_id}_reencoded)")
@@ -34,18 +38,20 @@ def add_source_arguments(p: argparse.ArgumentParser | argparse._ArgumentGroup) -
 
 
 def source_from_args(args: argparse.Namespace, swept: str | None = None) -> Any:
-    """An :class:`~lerobot_videobench.decide.export.ExportSource` from the options (``swept``: the store's source)."""
+    """An :class:`~lerobot_videobench.decide.export.ExportSource` from the options; ``swept`` (what the
+    store's trials came from) is used instead of ``--source`` and ignored when it is not a LeRobot dataset."""
     from ..decide.export import ExportSource
 
-    location = getattr(args, "source", None) or swept
     kind = "image" if getattr(args, "images", False) else None
-    source = ExportSource.from_location(location, kind=kind) if location else None
+    if swept is not None:
+        source = swept_source(swept)
+        source = dataclasses.replace(source, kind=kind) if source is not None and kind else source
+    else:
+        location = getattr(args, "source", None)
+        source = ExportSource.from_location(location, kind=kind) if location else None
     overrides = {k: getattr(args, k, None) for k in ("repo_id", "new_repo_id") if getattr(args, k, None)}
     if overrides or kind:
-        base = source or ExportSource(kind=kind or "video")
-        import dataclasses
-
-        source = dataclasses.replace(base, **overrides)
+        source = dataclasses.replace(source or ExportSource(kind=kind or "video"), **overrides)
     return source
 
 
@@ -112,8 +118,6 @@ def _target(args: argparse.Namespace) -> str | None:
 
 def _settings(args: argparse.Namespace) -> Any:
     """Overlay the options given (absent ones are suppressed) on --from FILE or LeRobot's defaults."""
-    import dataclasses
-
     from ..decide.export import ExportSettings, read_settings
     from ..encoding.config import VideoEncoderConfig
 

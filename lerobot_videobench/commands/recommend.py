@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..decide.constraints import add_constraint_args, constraints_from_args
 from ._decide_args import EXPORT_FORMATS, render_config
 from ._output import print_json
 from .export import add_source_arguments, add_target_argument, source_from_args
@@ -13,19 +14,10 @@ from .export import add_source_arguments, add_target_argument, source_from_args
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("recommend", help="pick the smallest measured config that meets your constraints")
     p.add_argument("store", help="results store written by 'sweep' (or 'search')")
-    p.add_argument("--min-ssim", type=float, metavar="X", help="minimum SSIM (0..1)")
-    p.add_argument("--min-psnr", type=float, metavar="DB", help="minimum PSNR in dB")
-    p.add_argument("--quality-stat", choices=("mean", "p5"), default="mean",
-                   help="per-frame statistic the quality limits apply to (default: %(default)s)")
-    p.add_argument("--cameras", type=int, default=1, metavar="N", help="cameras recorded at once (default: 1)")
-    p.add_argument("--fps", type=int, default=30, help="camera frame rate (default: 30)")
-    p.add_argument("--headroom", type=float, default=1.5,
-                   help="required encoder speed over cameras x fps (default: %(default)s)")
-    p.add_argument("--max-load-ms", type=float, metavar="MS", help="maximum random-access load time per frame")
-    p.add_argument("--codecs", nargs="+", metavar="CODEC", help="only these codecs (e.g. libsvtav1 h264)")
+    add_constraint_args(p)
     p.add_argument("--format", choices=EXPORT_FORMATS, default="cli", help="how to print the config (default: cli)")
     add_target_argument(p)
-    add_source_arguments(p.add_argument_group("source (lerobot-0.6-edit)"))
+    add_source_arguments(p.add_argument_group("source (lerobot-0.6-edit)"), with_source=False)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -34,13 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.store import load_results
     from ..decide.pareto import recommend
 
-    rec = recommend(
-        load_results(args.store), min_ssim=args.min_ssim, min_psnr=args.min_psnr, cameras=args.cameras,
-        fps=args.fps, headroom=args.headroom, max_load_ms=args.max_load_ms, codecs=args.codecs,
-        quality_stat=args.quality_stat,
-    )
+    results = load_results(args.store)
+    rec = recommend(results, constraints_from_args(args, results))
+    swept = sorted(results["source"].dropna().astype(str).unique()) if "source" in results else []
     text = render_config(rec.config, rec.encoder_threads, args.format, args.target,
-                         source_from_args(args)) if rec.qualified else None
+                         source_from_args(args, swept[0] if len(swept) == 1 else None)) if rec.qualified else None
     if args.json:
         print_json({**rec.to_dict(), "export": {"format": args.format, "target": args.target, "text": text}})
     else:

@@ -2,6 +2,7 @@
 search, BD-rate comparison, the real-time check, dataset health and export to LeRobot's formats."""
 
 from .compare import BDResult, bd_rate
+from .constraints import DEFAULT_HEADROOM, Constraints
 from .export import (
     TARGETS,
     ExportSettings,
@@ -21,8 +22,10 @@ from .realtime import RealtimeReport, check_realtime
 from .search import SearchResult, search_crf
 
 __all__ = [
+    "DEFAULT_HEADROOM",
     "OBJECTIVES",
     "TARGETS",
+    "Constraints",
     "BDResult",
     "EpisodeHealth",
     "ExportSettings",

@@ -24,6 +24,7 @@ import numpy as np
 from ..encoding import VideoFileError
 from .episode import Episode, Provenance, file_source_id
 from .files import VideoClipFrames, encoder_settings, frames_in_clip, is_lossless
+from .recorded import RecordedEncoder, recorded_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,34 @@ def _sniff_image(data: bytes) -> tuple[str, bool]:
     return "unknown", True
 
 
+def _leaf_column(pf: Any, name: str) -> int | None:
+    """Index of the top-level scalar column ``name`` among the parquet *leaf* columns (what row-group
+    statistics are indexed by), or None. Struct and list columns have one leaf per field, so a column's
+    Arrow position is not its parquet index once an image struct or a state vector precedes it."""
+    schema = pf.metadata.schema
+    for i in range(len(schema)):
+        if schema.column(i).path == name:
+            return i
+    return None
+
+
+def _row_groups_with(pf: Any, name: str, value: int) -> list[int]:
+    """Row groups whose statistics of integer column ``name`` may contain ``value`` (all groups when a
+    group has no usable statistics: statistics can only rule a group out, never in)."""
+    col = _leaf_column(pf, name)
+    groups = list(range(pf.num_row_groups))
+    if col is None:
+        return groups
+    keep = []
+    for g in groups:
+        st = pf.metadata.row_group(g).column(col).statistics
+        lo, hi = (st.min, st.max) if st is not None and st.has_min_max else (None, None)
+        numeric = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (lo, hi))
+        if not numeric or lo <= value <= hi:
+            keep.append(g)
+    return keep
+
+
 @dataclass(frozen=True, eq=False)
 class ParquetImageFrames:
     """One episode's frames stored as image structs (``{"bytes", "path"}``) in data parquet files.
@@ -148,15 +177,9 @@ class ParquetImageFrames:
             if self.column not in names:
                 raise ValueError(f"{f}: image column {self.column!r} not found; columns: {names}")
             has_ep = "episode_index" in names
-            groups = list(range(pf.num_row_groups))
-            if has_ep:
-                col = names.index("episode_index")
-                keep = []
-                for g in groups:
-                    st = pf.metadata.row_group(g).column(col).statistics
-                    if st is None or not st.has_min_max or st.min <= self.episode_index <= st.max:
-                        keep.append(g)
-                groups = keep
+            groups = _row_groups_with(pf, "episode_index", self.episode_index) if has_ep else list(
+                range(pf.num_row_groups)
+            )
             if not groups:
                 continue
             cols = [self.column] + (["episode_index"] if has_ep else [])
@@ -255,6 +278,10 @@ class LeRobotDataset:
         feat = self.cameras[key]
         return dict(feat.get("info") or feat.get("video_info") or {})
 
+    def recorded_encoder(self, key: str) -> RecordedEncoder:
+        """The encoder settings ``info.json`` records for camera ``key`` (values, nulls, missing fields)."""
+        return recorded_encoder(key, self.feature_info(key))
+
     def shape(self, key: str) -> tuple[int, int]:
         """(height, width) from the feature's ``names``/``shape`` (HWC in recent datasets, CHW in old ones)."""
         feat = self.cameras[key]
@@ -339,6 +366,23 @@ class LeRobotDataset:
                 else:
                     files.extend(self.data_relpaths(ep))
         return list(dict.fromkeys(files))
+
+    def missing_episodes(
+        self, episodes: Sequence[int] | None = None, cameras: Sequence[str] | None = None
+    ) -> list[int]:
+        """Episodes listed in the metadata none of whose files (for ``cameras``) is on disk: a partial
+        download (``hf download --include ...``), not damage. An episode with some of its files present
+        is not listed here; its missing files are a problem for the checks that need them."""
+        eps = sorted(self.episodes) if episodes is None else list(episodes)
+        cams = list(self.cameras) if cameras is None else list(cameras)
+        exists: dict[str, bool] = {}
+
+        def present(rel: str) -> bool:
+            if rel not in exists:
+                exists[rel] = (self.root / rel).is_file()
+            return exists[rel]
+
+        return [ep for ep in eps if not any(present(rel) for rel in self.needed_files([ep], cams))]
 
     # ------------------------------------------------------------------ episodes
     def episode(self, ep: int, key: str, *, check: bool = True) -> Episode:

@@ -1,7 +1,9 @@
 """A small LeRobot dataset writer (v3.0 and v2.1 layouts, video or image storage) built on the project's
 own encoder: it makes the built-in sample and the test fixtures, so the readers are tested against
 files laid out exactly as LeRobot lays them out (``info.json``, ``meta/episodes`` rows with
-``videos/<key>/from_timestamp`` as cumulative durations, concatenated per-camera mp4 files).
+``videos/<key>/from_timestamp`` as cumulative durations, concatenated per-camera mp4 files, data parquet
+columns in LeRobot's order: image structs, then state/action vectors, then indices, one row group per
+episode).
 
 It writes only what the workbench reads (no statistics beyond an empty ``stats.json``); it is not a
 replacement for LeRobot's recorder.
@@ -68,6 +70,19 @@ def _image_bytes(frame: np.ndarray, image_format: str) -> bytes:
     return buf.getvalue()
 
 
+#: Robot state and action columns (float32 vectors), as LeRobot writes them between images and indices.
+VECTOR_FEATURES = ("observation.state", "action")
+VECTOR_DIM = 6
+
+
+def _vector_rows(episode_index: int, length: int) -> dict[str, list[list[float]]]:
+    """Deterministic joint-like vectors: not measured, present so the parquet has LeRobot's columns."""
+    t = np.arange(length, dtype=np.float32)[:, None]
+    j = np.arange(VECTOR_DIM, dtype=np.float32)[None, :]
+    state = np.sin(t / 10 + j + episode_index).astype(np.float32)
+    return {"observation.state": state.tolist(), "action": (state + 0.01).tolist()}
+
+
 def _frame_rows(
     episode_index: int, length: int, start_index: int, fps: int, task_index: int = 0
 ) -> dict[str, list[Any]]:
@@ -86,6 +101,11 @@ def _feature_block(key: str, dtype: str, height: int, width: int, info: dict[str
         block["info"] = info
     return block
 
+
+_VECTOR_FEATURE_BLOCKS = {
+    key: {"dtype": "float32", "shape": [VECTOR_DIM], "names": [f"joint_{i}" for i in range(VECTOR_DIM)]}
+    for key in VECTOR_FEATURES
+}
 
 _INDEX_FEATURES = {
     "timestamp": {"dtype": "float32", "shape": [1], "names": None},
@@ -218,24 +238,34 @@ def write_lerobot_dataset(
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
         image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
-        def table_for(es: list[int]) -> pa.Table:
-            cols: dict[str, list[Any]] = {}
-            for e in es:
-                for k, v in _frame_rows(e, lengths[e], starts[e], fps).items():
-                    cols.setdefault(k, []).extend(v)
-                for k in image_cols[e]:
-                    cols.setdefault(k, []).extend(image_cols[e][k])
-            arrays = {
-                k: pa.array(v, type=image_type if k in cameras else (pa.float32() if k == "timestamp" else pa.int64()))
-                for k, v in cols.items()
-            }
-            return pa.table(arrays)
+        vector_type = pa.list_(pa.float32(), VECTOR_DIM)
+
+        def episode_table(e: int) -> pa.Table:
+            """One episode's rows in LeRobot's column order: image structs (image storage), then the state
+            and action vectors, then the scalar indices (``DEFAULT_FEATURES`` come last)."""
+            cols: dict[str, pa.Array] = {k: pa.array(v, type=image_type) for k, v in image_cols[e].items()}
+            cols.update({k: pa.array(v, type=vector_type) for k, v in _vector_rows(e, lengths[e]).items()})
+            for k, v in _frame_rows(e, lengths[e], starts[e], fps).items():
+                cols[k] = pa.array(v, type=pa.float32() if k == "timestamp" else pa.int64())
+            return pa.table(cols)
+
+        def write_episodes(path: Path, es: list[int]) -> None:
+            """One row group per episode, as LeRobot's recorder (one ``write_table`` per episode) does."""
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = None
+            try:
+                for e in es:
+                    table = episode_table(e)
+                    if writer is None:
+                        writer = pq.ParquetWriter(path, table.schema, compression="snappy", use_dictionary=True)
+                    writer.write_table(table)
+            finally:
+                if writer is not None:
+                    writer.close()
 
         (work / "meta").mkdir(parents=True, exist_ok=True)
         if version == "v3.0":
-            data_path = work / V3_DATA_PATH.format(chunk_index=0, file_index=0)
-            data_path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table_for(list(range(len(episodes)))), data_path, row_group_size=64)
+            write_episodes(work / V3_DATA_PATH.format(chunk_index=0, file_index=0), list(range(len(episodes))))
             rows = []
             for e, n in enumerate(lengths):
                 rows.append(
@@ -260,9 +290,7 @@ def write_lerobot_dataset(
             )
         else:
             for e in range(len(episodes)):
-                p = work / V21_DATA_PATH.format(episode_chunk=0, episode_index=e)
-                p.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(table_for([e]), p, row_group_size=64)
+                write_episodes(work / V21_DATA_PATH.format(episode_chunk=0, episode_index=e), [e])
             with open(work / "meta/episodes.jsonl", "w") as f:
                 for e, n in enumerate(lengths):
                     f.write(json.dumps({"episode_index": e, "tasks": [task], "length": n}) + "\n")
@@ -273,6 +301,7 @@ def write_lerobot_dataset(
             key: _feature_block(key, dtype, shapes[key][0], shapes[key][1], video_info.get(key))
             for key in cameras
         }
+        features.update(_VECTOR_FEATURE_BLOCKS)
         features.update(_INDEX_FEATURES)
         n_files = -(-len(episodes) // per_file)
         info: dict[str, Any] = {
