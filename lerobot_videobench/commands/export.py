@@ -37,13 +37,14 @@ def add_source_arguments(p: argparse.ArgumentParser | argparse._ArgumentGroup, *
                    help="for lerobot-0.6-edit: the source stores images (convert_image_to_video)")
 
 
-def source_from_args(args: argparse.Namespace, swept: str | None = None) -> Any:
-    """An :class:`~lerobot_videobench.decide.export.ExportSource` from the options; ``swept`` (what the
-    store's trials came from) is used instead of ``--source`` and ignored when it is not a LeRobot dataset."""
+def source_from_args(args: argparse.Namespace, swept: str | None = None, *, from_store: bool = False) -> Any:
+    """An :class:`~lerobot_videobench.decide.export.ExportSource` from the options. With ``from_store``,
+    ``swept`` (what the store's trials came from; None when several) replaces ``--source`` and is ignored
+    when it is not a LeRobot dataset."""
     from ..decide.export import ExportSource
 
     kind = "image" if getattr(args, "images", False) else None
-    if swept is not None:
+    if from_store:
         source = swept_source(swept)
         source = dataclasses.replace(source, kind=kind) if source is not None and kind else source
     else:

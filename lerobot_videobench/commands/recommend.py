@@ -30,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     rec = recommend(results, constraints_from_args(args, results))
     swept = sorted(results["source"].dropna().astype(str).unique()) if "source" in results else []
     text = render_config(rec.config, rec.encoder_threads, args.format, args.target,
-                         source_from_args(args, swept[0] if len(swept) == 1 else None)) if rec.qualified else None
+                         source_from_args(args, swept[0] if len(swept) == 1 else None,
+                                          from_store=True)) if rec.qualified else None
     if args.json:
         print_json({**rec.to_dict(), "export": {"format": args.format, "target": args.target, "text": text}})
     else:
