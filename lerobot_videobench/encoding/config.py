@@ -108,9 +108,11 @@ class VideoEncoderConfig:
             raise ValueError("vcodec='auto' is resolved on the recording machine; name a concrete encoder")
         token = _CHECK_LOCAL_BUILD.set(False)
         try:
-            return cls(**fields_)
+            config = cls(**fields_)
         finally:
             _CHECK_LOCAL_BUILD.reset(token)
+        config._built_unchecked = True  # not a field: equality and to_dict() ignore it; preflight reads it
+        return config
 
     @property
     def locally_checked(self) -> bool:
