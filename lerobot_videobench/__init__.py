@@ -27,6 +27,9 @@ _LAZY: dict[str, str] = {
     "VALID_VIDEO_CODECS": ".encoding.config",
     "VideoEncoderConfig": ".encoding.config",
     "camera_encoder_defaults": ".encoding.config",
+    "DepthEncoderConfig": ".encoding.config",
+    "depth_encoder_defaults": ".encoding.config",
+    "encoder_config_from_video_info": ".encoding.config",
     "EncodeStats": ".encoding.encode",
     "encode_video_frames": ".encoding.encode",
     "EncoderProbe": ".encoding.pyav_probe",
@@ -65,6 +68,8 @@ _LAZY: dict[str, str] = {
     "bd_rate": ".decide.compare",
     "Constraints": ".decide.constraints",
     "ExportSettings": ".decide.export",
+    "ExportSource": ".decide.export",
+    "render": ".decide.export",
     "format_command": ".decide.export",
     "from_json": ".decide.export",
     "from_yaml": ".decide.export",
@@ -135,9 +140,11 @@ if TYPE_CHECKING:  # static type checkers and IDEs see real imports
     from .decide.constraints import Constraints
     from .decide.export import (
         ExportSettings,
+        ExportSource,
         format_command,
         from_json,
         from_yaml,
+        render,
         to_cli_args,
         to_json,
         to_python,
@@ -151,8 +158,11 @@ if TYPE_CHECKING:  # static type checkers and IDEs see real imports
         HW_VIDEO_CODECS,
         LIBSVTAV1_DEFAULT_PRESET,
         VALID_VIDEO_CODECS,
+        DepthEncoderConfig,
         VideoEncoderConfig,
         camera_encoder_defaults,
+        depth_encoder_defaults,
+        encoder_config_from_video_info,
     )
     from .encoding.encode import EncodeStats, encode_video_frames
     from .encoding.pyav_probe import EncoderProbe, probe_encoder

@@ -45,7 +45,7 @@ TINY_GRID = {
 }
 RUN_TIMEOUT_S = 300
 WIDGET_ERRORS = ("Error displaying widget", "Failed to load model class", "model not found", "Error creating view")
-FLAG = "--dataset.camera_encoder_config."
+FLAG = "--dataset.rgb_encoder."
 #: Tabs with plots -> (plots that must show data, first plot's trace kind). Sweep live plot, Explore Pareto
 #: scatter, Frames per-frame trace, Real-time queue-depth plot (and its bars).
 PLOTTED = {"Sweep": (1,), "Explore": (1,), "Frames": (1,), "Real-time": (2,)}
