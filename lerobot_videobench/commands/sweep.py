@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._config_args import add_decoder_argument, measure_settings
 from ._output import format_table, print_json
 
 
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="random-access queries per LeRobot pattern (default: %(default)s; fewer = faster sweeps)")
     p.add_argument("--repeats", type=int, default=1, metavar="N",
                    help="time each encode and decode N times (median and spread; default: %(default)s)")
+    add_decoder_argument(p)
     p.add_argument("--retry-failed", action="store_true", help="run again the trials stored as failed")
     p.add_argument("--no-frame-cache", action="store_true", help="decode the source for every trial")
     p.add_argument("--export", metavar="FILE", help="also write all results to FILE (.parquet or .csv)")
@@ -41,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.runner import run_sweep
     from ..bench.store import export_results
     from ..bench.summary import summarize
-    from ..bench.trial import MeasureSettings
     from ..episodes import load_episodes
 
     plan = expand_grid(args.grid)
@@ -53,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     summary = run_sweep(
         episodes, plan, args.store, workers=args.workers, scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
-        settings=MeasureSettings(exact_ssim=args.exact_ssim, access_samples=args.access_samples,
-                                 timing_repeats=args.repeats), retry_failed=args.retry_failed,
+        settings=measure_settings(args, exact_ssim=args.exact_ssim, access_samples=args.access_samples,
+                                  timing_repeats=args.repeats),
+        retry_failed=args.retry_failed,
         cache_frames=not args.no_frame_cache,
     )
     results = summary.results()
@@ -78,11 +80,16 @@ def run(args: argparse.Namespace) -> int:
             _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("ssim_mean"), 4), _fmt(d.get("ssim_p5"), 4),
             _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0) + _spread(d.get("encode_fps_spread")),
             _fmt(d.get("realtime_factor"), 1, suffix="x"),
-            _fmt(d.get("load_1_frame_p50_ms"), 1),
+            _fmt(d.get("load_1_frame_p50_ms"), 1), _decode_cell(d),
         ])
+    decoder = next((d for d in table.get("decoder", []) if isinstance(d, str)), "-")
     print(format_table(
-        ["config", "ok", "size/frame", "bpp", "SSIM", "SSIM p5", "PSNR", "enc fps", "realtime", "load ms"], rows
+        ["config", "ok", "size/frame", "bpp", "SSIM", "SSIM p5", "PSNR", "enc fps", "realtime",
+         f"load ms ({decoder})", "decode"], rows
     ))
+    hazards = [(d["label"], d["decode_issue"]) for d in table.to_dict(orient="records") if d.get("hazards")]
+    for label, issue in hazards:
+        print(f"decode hazard: {label}: {issue}")
     failed = f"{info['failed']} failed" + (f", {summary.cached_failed} of them stored earlier (--retry-failed runs them "
                                            "again)" if summary.cached_failed else "")
     print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {failed}) "
@@ -112,6 +119,13 @@ def _spread(value: object) -> str:
     if value is None or value != value:
         return ""
     return f" ±{float(value) * 50:.0f}%"
+
+
+def _decode_cell(d: dict) -> str:
+    """``ok`` / ``HAZARD`` (LeRobot's training decoders misread it on some episode) / ``-`` (not checked)."""
+    if d.get("hazards"):
+        return "HAZARD"
+    return "ok" if d["trials"] > d["failed"] else "-"
 
 
 def _fmt(value: object, digits: int, scale: float = 1.0, suffix: str = "") -> str:
