@@ -259,7 +259,7 @@ def check_realtime(
     report.producer_max_lag_s = max(lags.values())
     per: list[CameraStreamResult] = [results[k] for k in keys]
     report.per_camera = [
-        {**{k: v for k, v in asdict(r).items() if k != "path"}, "drop_rate": r.drop_rate, "realtime_factor": r.realtime_factor}
+        {**{k: v for k, v in asdict(r).items() if k not in ("path", "stats")}, "drop_rate": r.drop_rate, "realtime_factor": r.realtime_factor}
         for r in per
     ]
     report.frames_fed = sum(r.frames_fed for r in per)
