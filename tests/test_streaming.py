@@ -342,3 +342,17 @@ def test_finish_is_bounded_when_an_encoder_stalls(tmp_path, monkeypatch):
         assert time.perf_counter() - t0 < 10
     finally:
         release.set()
+
+
+def test_streaming_engines_registry():
+    from lerobot_videobench.encoding.streaming_engines import STREAMING_ENGINES, streaming_engine
+    from lerobot_videobench.errors import EncoderUnavailableError, InvalidValueError
+
+    assert streaming_engine("videobench") is StreamingVideoEncoder and set(STREAMING_ENGINES) == {"videobench", "lerobot"}
+    with pytest.raises(InvalidValueError, match=r"engine='ffmpeg' is not a streaming engine; allowed: \['lerobot', 'videobench'\]"):
+        streaming_engine("ffmpeg")
+    try:
+        import lerobot  # noqa: F401
+    except ImportError:
+        with pytest.raises(EncoderUnavailableError, match="engine='lerobot' needs the lerobot package"):
+            streaming_engine("lerobot")(FPS)

@@ -75,3 +75,19 @@ def test_chw_float_frames_are_normalised_like_lerobot(real_frames, tmp_path, ler
     theirs, their_stats = _lerobots(frames, fields, tmp_path, lerobot_video_utils, lerobot_video)
     np.testing.assert_array_equal(ours, theirs)
     _same_stats(our_stats, their_stats)
+
+
+def test_check_realtime_runs_lerobots_encoder(real_frames):
+    """engine="lerobot": LeRobot's own StreamingVideoEncoder under the same producers, every frame
+    accounted for (drops from its counter, encoded frames counted in its mp4)."""
+    from lerobot_videobench.decide.realtime import check_realtime
+
+    config = VideoEncoderConfig(vcodec="h264", preset="ultrafast")
+    report = check_realtime(config, 2, 320, 240, 10, 1.0, frames=list(real_frames), engine="lerobot")
+    assert report.engine == "lerobot"
+    assert report.frames_fed == 20 == report.frames_encoded + report.frames_dropped
+    for cam in report.per_camera:
+        assert cam["frames_fed"] == cam["frames_encoded"] + cam["frames_dropped"] == 10
+        assert (cam["width"], cam["height"]) == (320, 240)
+    if report.frames_dropped == 0:
+        assert report.verdict != "overloaded"
