@@ -57,13 +57,14 @@ QUICKSTART = notebook(
     md("intro", """
 # Quickstart: the workbench on the built-in sample
 
-**What it answers**: which camera-encoder settings (`--dataset.camera_encoder_config.*` of `lerobot-record`)
+**What it answers**: which camera-encoder settings (`--dataset.rgb_encoder.*` of LeRobot 0.6's `lerobot-record`)
 give the smallest videos at the quality you need, measured on footage, not guessed.
 
 The workbench below has a panel per step: the source (episodes and cameras), the sweep (the grid of encoder
 settings, run in the background), the explorer (size vs quality, click a point to select a configuration),
 the frames of the selected trial, a real-time check (can this machine encode your cameras live?) and the
-export (the flags to paste into `lerobot-record`). Use the panels, or run the cells that follow, which do
+export (the flags to paste into `lerobot-record`, or `lerobot-edit-dataset` to re-encode a dataset you have;
+its LeRobot menu follows the installed `lerobot`, else 0.6). Use the panels, or run the cells that follow, which do
 the same through the same objects.
 
 The sample is synthetic footage (see `datasets_sample/README.md`): settings chosen on it are a starting
@@ -149,13 +150,14 @@ workers = 1                  # local worker processes (encoders are multi-thread
 store = "videobench_results.sqlite"
 report_path = "../reports/sweep.html"
 cache_dir = None             # frame cache (None: ~/.cache/lerobot-videobench)
+target = None                # export target: "lerobot-0.6", "lerobot-0.6-edit", "lerobot-0.5", ... (None: installed lerobot's, else 0.6)
 min_ssim = None              # quality the recommendation must reach (None: smallest real-time configuration)
 """, "parameters"),
     code("setup", PLOTLY_SETUP + """
 from lerobot_videobench import load_episodes
 from lerobot_videobench.bench import expand_grid, load_results, run_sweep, summarize
-from lerobot_videobench.decide.export import format_command, to_cli_args, to_yaml
 from lerobot_videobench.decide.constraints import Constraints
+from lerobot_videobench.decide.export import ExportSettings, ExportSource, render
 from lerobot_videobench.decide.pareto import recommend
 from lerobot_videobench.report import build_report
 from lerobot_videobench.report.figures import pareto_figure, rate_quality_figure
@@ -191,22 +193,31 @@ fig.show()
     code("rate-quality", """
 rate_quality_figure(results, rate="bits_per_pixel", metric="psnr_mean").show()
 """),
-    md("recommend-md", "## Recommendation and lerobot-record flags"),
+    md("recommend-md", """
+## Recommendation and its flags
+The flags are rendered for `target` (LeRobot 0.6's `--dataset.rgb_encoder.*` unless another `lerobot` is
+installed); `lerobot-0.6-edit` gives the `lerobot-edit-dataset` command that re-encodes the swept dataset.
+"""),
     code("recommend", """
 rec = recommend(results, Constraints(min_ssim=min_ssim))  # fps and cameras: the source's own
 print("\\n".join(rec.rationale))
 """),
     code("export", """
 if rec.qualified:
-    print(format_command(to_cli_args(rec.config, encoder_threads=rec.encoder_threads)))
-    print()
-    print(to_yaml(rec.config, encoder_threads=rec.encoder_threads))
+    try:
+        swept = ExportSource.from_location(source)
+    except ValueError:  # not a LeRobot dataset (the sample, a video file): no re-encode command
+        swept = None
+    settings = ExportSettings(rec.config, encoder_threads=rec.encoder_threads, source=swept)
+    print(render(target, "cli", settings))
+    print(render(target, "yaml", settings))
 else:
     print("nothing to export:", rec.failures)
 """),
     md("report-md", "## Report\nOne HTML file with every figure, table and the worst frames inlined: share it as is."),
     code("report", """
-out = build_report(store, report_path, constraints=Constraints(min_ssim=min_ssim), cache_dir=cache_dir)
+out = build_report(store, report_path, constraints=Constraints(min_ssim=min_ssim), cache_dir=cache_dir,
+                   target=target)
 print(f"report written to {out.resolve()}")
 """),
 )

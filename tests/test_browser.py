@@ -45,7 +45,7 @@ TINY_GRID = {
 }
 RUN_TIMEOUT_S = 300
 WIDGET_ERRORS = ("Error displaying widget", "Failed to load model class", "model not found", "Error creating view")
-FLAG = "--dataset.camera_encoder_config."
+FLAG = "--dataset.rgb_encoder."
 KERNEL_IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")
 
 

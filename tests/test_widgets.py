@@ -316,19 +316,24 @@ def test_export_panel_formats_copy_and_save(wb: Workbench, tmp_path: Path) -> No
     exp = wb.export
     wb.explorer.select_recommended()
     assert exp.format.value == "lerobot-record flags"
-    assert exp.text.startswith("lerobot-record") and "--dataset.camera_encoder_config." in exp.text
-    assert f"--dataset.camera_encoder_config.vcodec={exp.config.vcodec}" in exp.text
+    assert exp.target.value == "lerobot-0.6"  # no lerobot installed in this environment: the release users run
+    assert exp.text.startswith("# lerobot-videobench export, target lerobot-0.6:")
+    assert "\nlerobot-record \\\n" in exp.text and "--dataset.rgb_encoder." in exp.text
+    assert f"--dataset.rgb_encoder.vcodec={exp.config.vcodec}" in exp.text
     assert "--dataset.encoder_threads=1" in exp.text  # the sweep ran with one encoder thread
     assert exp.copy_button.text == exp.text
 
     exp.format.value = "YAML"
     doc = yaml.safe_load(exp.text)
-    assert doc["dataset"]["camera_encoder_config"]["vcodec"] == exp.config.vcodec
+    assert doc["dataset"]["rgb_encoder"]["vcodec"] == exp.config.vcodec
     assert exp.filename.value.endswith(".yaml")
     exp.format.value = "JSON"
-    assert json.loads(exp.text)["dataset"]["camera_encoder_config"]["g"] == 4
+    assert json.loads(exp.text)["dataset"]["rgb_encoder"]["g"] == 4
+    exp.target.value = "camera_encoder"
+    assert json.loads(exp.text) ["target"] == "camera_encoder" and "camera_encoder" in json.loads(exp.text)["dataset"]
+    exp.target.value = "lerobot-0.6"
     exp.format.value = "Python"
-    assert "VideoEncoderConfig(" in exp.text
+    assert "RGBEncoderConfig(" in exp.text
     full = exp.text
     exp.only_changed.value = True
     assert len(exp.text) < len(full)
@@ -345,7 +350,10 @@ def test_export_panel_formats_copy_and_save(wb: Workbench, tmp_path: Path) -> No
 def test_export_panel_defaults_without_selection() -> None:
     panel = ExportPanel(Selection())
     assert "LeRobot's defaults" in panel.config_html.value.replace("&#x27;", "'")
-    assert "--dataset.camera_encoder_config.vcodec=libsvtav1" in panel.text
+    assert "--dataset.rgb_encoder.vcodec=libsvtav1" in panel.text
+    panel.target.value = "lerobot-0.6-edit"
+    assert "lerobot-edit-dataset" in panel.text and "--operation.rgb_encoder.vcodec=libsvtav1" in panel.text
+    assert "no source dataset given" in panel.status.value
 
 
 # ---------------------------------------------------------------------------------------------- real time

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..bench.summary import summarize
+from ..bench.summary import exclusions, summarize, usable
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
 from ..errors import InvalidValueError
 from .constraints import Constraints, select_results
@@ -72,7 +72,9 @@ def pareto_front(
     """Per-configuration table with a boolean ``pareto`` column, for two or three objectives.
 
     Objectives are names of :data:`OBJECTIVES` (e.g. ``bytes_per_frame``, ``ssim_p5``, ``realtime_factor``,
-    ``load_ms``). The front is sorted by the first objective. ``constraints`` selects the trials (source,
+    ``load_ms``). The front is sorted by the first objective. A configuration that failed or has a decode
+    hazard on any episode stays in the table (``excluded`` says why) but is never on the front.
+    ``constraints`` selects the trials (source,
     episodes, camera; codecs) and, like every decision, refuses a store mixing frame rates or differently
     sized sources unless it allows mixing.
     """
@@ -90,7 +92,11 @@ def pareto_front(
     missing = [c for c in cols if c not in table.columns]
     if missing:
         raise ValueError(f"results lack the columns {missing} needed for objectives {objectives}")
-    table["pareto"] = pareto_mask(table[cols].to_numpy(dtype=float), [OBJECTIVES[o][1] for o in objectives])
+    failures, hazards = exclusions(table)
+    table["excluded"] = [hazards.get(lb) or failures.get(lb) for lb in table["label"]]
+    values = table[cols].to_numpy(dtype=float, copy=True)
+    values[table["excluded"].notna().to_numpy()] = np.nan  # NaN rows are never on the front
+    table["pareto"] = pareto_mask(values, [OBJECTIVES[o][1] for o in objectives])
     return table.sort_values(cols[0], kind="stable").reset_index(drop=True)
 
 
@@ -108,7 +114,8 @@ class Recommendation:
     binding: list[str] = field(default_factory=list)
     runners_up: list[dict[str, Any]] = field(default_factory=list)
     vs_default: dict[str, float] | None = None
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # unmet constraints, and configs that failed
+    hazards: dict[str, str] = field(default_factory=dict)  # configs LeRobot's decoders cannot read right
     rationale: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +130,7 @@ class Recommendation:
             "runners_up": self.runners_up,
             "vs_default": self.vs_default,
             "failures": self.failures,
+            "hazards": self.hazards,
             "rationale": self.rationale,
         }
 
@@ -187,9 +195,12 @@ def recommend(
     c = Constraints.for_results(results, constraints, **overrides)
     selected = select_results(results, c)
     table = _per_config(selected)
-    table = table[table["trials"] > table["failed"]].reset_index(drop=True)
-    if not len(table):
+    if not (table["trials"] > table["failed"]).any():
         raise InvalidValueError("no successful trial in the results: nothing to recommend from")
+    # a configuration that failed or misreads on ANY episode is out: its figures would rest on the rest
+    failed_configs, hazards = exclusions(table)
+    excluded = _excluded_lines(failed_configs, hazards)
+    table = usable(table).reset_index(drop=True)
     quality_stat = c.quality_stat
     ssim_col, psnr_col = f"ssim_{quality_stat}", f"psnr_{quality_stat}"
     need_fps = c.required_encode_fps
@@ -210,10 +221,12 @@ def recommend(
     if c.codecs:
         codecs = list(c.codecs)
         table = table[table["vcodec"].isin(codecs)].reset_index(drop=True)
-        if not len(table):
-            return Recommendation(False, None, None, None, constraints=constraints_out,
-                                  failures={"codecs": f"no measured configuration uses {codecs}"},
-                                  rationale=[f"No measured configuration uses codecs {codecs}."])
+    if not len(table):
+        why = f"no usable measured configuration uses {list(c.codecs)}" if c.codecs else \
+            "every measured configuration failed or has a decode hazard"
+        return Recommendation(False, None, None, None, constraints=constraints_out,
+                              failures={"codecs" if c.codecs else "usable": why, **failed_configs}, hazards=hazards,
+                              rationale=[f"No recommendation: {why}."] + excluded)
 
     passes = {}
     for name, (col, sense, thr) in checks.items():
@@ -236,7 +249,8 @@ def recommend(
         if not failures:
             failures["combination"] = "each constraint is met by some configuration, but no configuration meets all"
         lines = ["No measured configuration meets every constraint."] + [f"{k}: {v}" for k, v in failures.items()]
-        return Recommendation(False, None, None, None, constraints=constraints, failures=failures, rationale=lines)
+        return Recommendation(False, None, None, None, constraints=constraints, failures={**failures, **failed_configs},
+                              hazards=hazards, rationale=lines + excluded)
 
     winner = by_size[by_size["_ok"]].iloc[0]
     config, threads = config_from_row(winner)
@@ -247,19 +261,51 @@ def recommend(
                    "encode_fps_min", "realtime_factor", "load_1_frame_p50_ms", "load_1_frame_p95_ms"]
     pick = lambda r: {c: (None if c not in r or r[c] != r[c] else float(r[c])) for c in metric_cols}  # noqa: E731
     rec = Recommendation(True, config, threads, str(winner["label"]), metrics=pick(winner), constraints=constraints,
-                         binding=binding, runners_up=[{"label": str(r["label"]), **pick(r)} for _, r in runners.iterrows()])
-    defaults = measured[[_is_default(r) for _, r in measured.iterrows()]]
+                         binding=binding, runners_up=[{"label": str(r["label"]), **pick(r)} for _, r in runners.iterrows()],
+                         failures=failed_configs, hazards=hazards)
+    everything = _per_config(selected)  # the default is the reference even when it is itself excluded
+    defaults = everything[[_is_default(r) for _, r in everything.iterrows()]]
     if len(defaults):
-        d = defaults.iloc[0]
-        rec.vs_default = {
-            "bytes": _ratio(winner["bytes_per_frame"], d["bytes_per_frame"]),
-            ssim_col: _ratio(winner[ssim_col], d[ssim_col]),
-            psnr_col: _ratio(winner[psnr_col], d[psnr_col]),
-            "encode_fps": _ratio(winner["encode_fps"], d["encode_fps"]),
-            "load_ms": _ratio(winner.get("load_1_frame_p50_ms"), d.get("load_1_frame_p50_ms")),
-        }
-    rec.rationale = _rationale(rec, checks, smaller, passes, len(table))
+        rec.vs_default = _vs_default(selected, winner, defaults.iloc[0], ssim_col, psnr_col)
+    rec.rationale = _rationale(rec, checks, smaller, passes, len(table)) + excluded
     return rec
+
+
+def _excluded_lines(failures: dict[str, str], hazards: dict[str, str]) -> list[str]:
+    lines = []
+    if failures:
+        lines.append(f"Excluded {len(failures)} configuration(s) that failed on some episode: "
+                     + "; ".join(f"{k} ({v})" for k, v in failures.items()) + ".")
+    if hazards:
+        lines.append(f"Excluded {len(hazards)} configuration(s) that LeRobot's training decoders do not read back "
+                     "correctly (decode hazards): " + "; ".join(f"{k} ({v})" for k, v in hazards.items()) + ".")
+    return lines
+
+
+def _vs_default(results: Any, winner: Any, default: Any, ssim_col: str, psnr_col: str) -> dict[str, float] | None:
+    """Winner / default ratios on the episodes BOTH measured successfully (raw rows), so a config measured
+    on fewer or other episodes is not compared with an average over different footage."""
+    if "key" in results.columns:  # raw rows: restrict both to their common successful episodes
+        ep_col = "source_fingerprint" if "source_fingerprint" in results.columns else "episode_key"
+        ok = results[results["status"] == "ok"]
+        eps = [set(ok.loc[ok["label"] == r["label"], ep_col]) for r in (winner, default)]
+        common = eps[0] & eps[1]
+        if not common:
+            return None
+        both = summarize(ok[ok["label"].isin([winner["label"], default["label"]]) & ok[ep_col].isin(common)])
+        pick = {str(r["label"]): r for _, r in both.iterrows()}
+        winner, default = pick[str(winner["label"])], pick[str(default["label"])]
+        episodes = len(common)
+    else:
+        episodes = None
+    return {
+        "bytes": _ratio(winner["bytes_per_frame"], default["bytes_per_frame"]),
+        ssim_col: _ratio(winner[ssim_col], default[ssim_col]),
+        psnr_col: _ratio(winner[psnr_col], default[psnr_col]),
+        "encode_fps": _ratio(winner["encode_fps"], default["encode_fps"]),
+        "load_ms": _ratio(winner.get("load_1_frame_p50_ms"), default.get("load_1_frame_p50_ms")),
+        "episodes": episodes,
+    }
 
 
 def _flavour(results: Any) -> str | None:
@@ -299,7 +345,8 @@ def _rationale(rec: Recommendation, checks: dict, smaller: Any, passes: dict, n:
         v = rec.vs_default
         q = "ssim_" + c["quality_stat"]
         lines.append(
-            f"Against LeRobot's default (libsvtav1 crf30 g2 p12) on the same episodes: bytes x{v['bytes']:.2f}, "
+            f"Against LeRobot's default (libsvtav1 crf30 g2 p12) on the {v['episodes'] or ''} episode(s) both "
+            f"measured: bytes x{v['bytes']:.2f}, "
             f"SSIM x{v[q]:.4f}, encode fps x{v['encode_fps']:.2f}, load time x{v['load_ms']:.2f}."
         )
     else:

@@ -42,7 +42,8 @@ import av
 import numpy as np
 from PIL import Image
 
-from .config import VideoEncoderConfig, camera_encoder_defaults
+from .config import DEFAULT_DEPTH_PIX_FMT, DepthEncoderConfig, VideoEncoderConfig, camera_encoder_defaults, depth_encoder_defaults
+from .depth import check_depth_frame, codes_to_video_frame, quantize_depth
 from .image_stats import RunningQuantileStats, image_stats_sample
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,13 @@ def _to_hwc_uint8(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def _to_depth(image: np.ndarray, index: int) -> np.ndarray:
+    """LeRobot's depth path: CHW (first dim 1) -> HWC, dtype kept (uint16 mm or float m), then HxW."""
+    if image.ndim == 3 and image.shape[0] in (1, 3):
+        image = np.transpose(image, (1, 2, 0))
+    return check_depth_frame(image, index)
+
+
 def _stats(values: list[float]) -> tuple[float, float, float, float]:
     if not values:
         nan = float("nan")
@@ -180,7 +188,8 @@ class _CameraWorker:
                     break
                 image, t_fed = item
                 t0 = time.perf_counter()
-                frame = _to_hwc_uint8(image)
+                is_depth = isinstance(self.config, DepthEncoderConfig)
+                frame = _to_depth(image, self.encoded) if is_depth else _to_hwc_uint8(image)
                 if container is None:
                     shape = frame.shape
                     self.height, self.width = int(shape[0]), int(shape[1])
@@ -195,11 +204,17 @@ class _CameraWorker:
                         f"camera {self.key!r}: frame {self.encoded} has shape {frame.shape}, "
                         f"the episode's first frame {shape}"
                     )
-                video_frame = av.VideoFrame.from_image(Image.fromarray(frame))
+                if is_depth:  # LeRobot's thread quantizes into its default gray12le frame
+                    codes = quantize_depth(frame, **self.config.quantizer())
+                    video_frame = codes_to_video_frame(codes, DEFAULT_DEPTH_PIX_FMT)
+                else:  # LeRobot's PIL round trip
+                    video_frame = av.VideoFrame.from_image(Image.fromarray(frame))
                 video_frame.pts = self.encoded
                 video_frame.time_base = Fraction(1, self.fps)
                 container.mux(stream.encode(video_frame))
-                self.image_stats.update(image_stats_sample(frame))
+                # statistics of the frame as fed (depth: its raw unit, one channel); a 2-d RGB frame fails
+                # here as in LeRobot's thread
+                self.image_stats.update(image_stats_sample(frame[..., None] if is_depth else frame))
                 t1 = time.perf_counter()
                 self.encoded += 1
                 self.encode_times.append(t1 - t0)
@@ -306,6 +321,7 @@ class StreamingVideoEncoder:
         *,
         queue_maxsize: int = 30,
         encoder_threads: int | None = None,
+        depth_encoder: DepthEncoderConfig | None = None,
     ) -> None:
         if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps <= 0:
             raise ValueError(f"fps={fps!r} must be a positive integer (frames per second)")
@@ -313,6 +329,7 @@ class StreamingVideoEncoder:
             raise ValueError(f"queue_maxsize={queue_maxsize!r} must be a positive integer")
         self.fps = int(fps)
         self.config = camera_encoder_config or camera_encoder_defaults()
+        self.depth_config = depth_encoder or depth_encoder_defaults()
         self.queue_maxsize = queue_maxsize
         self.encoder_threads = encoder_threads
         self._workers: dict[str, _CameraWorker] = {}
@@ -322,8 +339,16 @@ class StreamingVideoEncoder:
     def episode_active(self) -> bool:
         return bool(self._workers)
 
-    def start_episode(self, video_keys: list[str] | tuple[str, ...], temp_dir: str | Path) -> None:
-        """Start one encoder thread per camera; an episode still running is cancelled first."""
+    def start_episode(
+        self,
+        video_keys: list[str] | tuple[str, ...],
+        temp_dir: str | Path,
+        depth_video_keys: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """Start one encoder thread per camera; an episode still running is cancelled first.
+
+        Keys in ``depth_video_keys`` (LeRobot 0.6) use the depth encoder and take depth frames; a
+        ``DepthEncoderConfig`` passed as the camera config makes every key a depth camera."""
         if self._workers:
             self.cancel_episode()
         keys = list(video_keys)
@@ -333,12 +358,16 @@ class StreamingVideoEncoder:
             raise ValueError(f"video_keys={keys!r} contains duplicates")
         temp_dir = Path(temp_dir)
         temp_dir.mkdir(parents=True, exist_ok=True)
-        options = self.config.get_codec_options(self.encoder_threads, as_strings=True)
+        depth_keys = set(depth_video_keys or ())
+        if depth_keys - set(keys):
+            raise ValueError(f"depth_video_keys={sorted(depth_keys - set(keys))!r} are not among video_keys={keys!r}")
         for key in keys:
+            config = self.depth_config if key in depth_keys else self.config
+            options = config.get_codec_options(self.encoder_threads, as_strings=True)
             folder = Path(tempfile.mkdtemp(dir=temp_dir))
             self._temp_dirs.append(folder)
             path = folder / f"{key.replace('/', '_')}_streaming.mp4"
-            worker = _CameraWorker(key, path, self.fps, self.config, dict(options), self.queue_maxsize)
+            worker = _CameraWorker(key, path, self.fps, config, dict(options), self.queue_maxsize)
             self._workers[key] = worker
             worker.thread.start()
 
