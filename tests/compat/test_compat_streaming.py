@@ -77,7 +77,7 @@ def test_chw_float_frames_are_normalised_like_lerobot(real_frames, tmp_path, ler
     _same_stats(our_stats, their_stats)
 
 
-def test_check_realtime_runs_lerobots_encoder(real_frames):
+def test_check_realtime_runs_lerobots_encoder(real_frames, lerobot_pkg):
     """engine="lerobot": LeRobot's own StreamingVideoEncoder under the same producers, every frame
     accounted for (drops from its counter, encoded frames counted in its mp4)."""
     from lerobot_videobench.decide.realtime import check_realtime
