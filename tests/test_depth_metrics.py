@@ -98,3 +98,19 @@ def test_empty_and_mismatched_inputs_are_refused():
         summarize_depth_errors([])
     with pytest.raises(ValueError, match="shape"):
         depth_frame_error(np.zeros((4, 4), np.uint16), np.zeros((4, 5)))
+
+
+def test_export_renders_the_depth_encoder_block():
+    """A measured DepthEncoderConfig exports as --dataset.depth_encoder.* (record) and
+    --operation.depth_encoder.* (reencode_videos), quantizer fields included."""
+    from lerobot_videobench.decide import export
+    from lerobot_videobench.encoding import VideoEncoderConfig
+
+    depth = DepthEncoderConfig(crf=10, extra_options={}, depth_max=4.0, use_log=False)
+    record = export.render("lerobot-0.6", "cli", export.ExportSettings(VideoEncoderConfig(), depth_encoder=depth),
+                           only_changed=True)
+    assert "--dataset.depth_encoder.crf=10" in record and "--dataset.depth_encoder.depth_max=4.0" in record
+    assert "--dataset.depth_encoder.use_log=false" in record.lower()
+    edit = export.render("lerobot-0.6-edit", "cli", export.ExportSettings(VideoEncoderConfig(), depth_encoder=depth),
+                         only_changed=True)
+    assert "--operation.depth_encoder.depth_max=4.0" in edit

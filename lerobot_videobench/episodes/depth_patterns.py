@@ -11,7 +11,7 @@ def depth_ramp(n: int = 30, height: int = 240, width: int = 320, near_m: float =
     y, x = np.mgrid[0:height, 0:width].astype(np.float64)
     out = []
     for i in range(n):
-        t = ((x + i) / width * 0.7 + y / height * 0.3) % 1.0
+        t = (x + i) / (width + n) * 0.7 + y / height * 0.3  # in [0, 1): no wrap, so no edge
         out.append(np.rint((near_m + t * (far_m - near_m)) * 1000).astype(np.uint16))
     return out
 
