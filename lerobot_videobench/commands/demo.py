@@ -38,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     from ..episodes import load_episodes
     from ..report.html import build_report
 
+    from ..paths import check_writable_file
+    from ._decide_args import check_positive_int, check_unit_interval
+
+    check_unit_interval("--min-ssim", args.min_ssim)
+    check_positive_int("--cameras", args.cameras)
+    check_writable_file(args.out, "demo --out", ".html")
     episodes = load_episodes(args.source, max_frames=args.max_frames)
     cameras = args.cameras or len({e.camera for e in episodes})
     fps = episodes[0].fps

@@ -27,7 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..report.html import build_report
 
-    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html"
+    from ..paths import check_writable_file
+    from ._decide_args import check_positive_int, check_unit_interval
+
+    check_unit_interval("--min-ssim", args.min_ssim)
+    check_positive_int("--cameras", args.cameras)
+
+    out = check_writable_file(
+        Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html", "report --out", ".html"
+    )
     path = build_report(
         args.store, out, title=args.title, min_ssim=args.min_ssim, min_psnr=args.min_psnr, cameras=args.cameras,
         fps=args.fps, headroom=args.headroom, max_load_ms=args.max_load_ms, codecs=args.codecs,

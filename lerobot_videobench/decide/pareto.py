@@ -167,8 +167,12 @@ def recommend(
     for name, value in (("cameras", cameras), ("fps", fps)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name}={value!r} must be a positive integer")
-    if headroom <= 0:
+    if not headroom > 0:
         raise ValueError(f"headroom={headroom!r} must be > 0 (1.5 means 50% spare encoder capacity)")
+    if min_ssim is not None and not 0.0 <= min_ssim <= 1.0:
+        raise ValueError(f"min_ssim={min_ssim!r} is outside [0, 1]")
+    if min_psnr is not None and not min_psnr == min_psnr:
+        raise ValueError(f"min_psnr={min_psnr!r} must be a number of dB")
     table = _per_config(results)
     table = table[table["trials"] > table["failed"]].reset_index(drop=True)
     if not len(table):

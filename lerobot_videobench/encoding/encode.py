@@ -17,6 +17,7 @@ import av
 import numpy as np
 
 from .config import VideoEncoderConfig, camera_encoder_defaults
+from .limits import check_frame_size
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,17 @@ def list_png_frames(imgs_dir: Path) -> list[Path]:
     found = [(int(m.group(1)), imgs_dir / n) for n in os.listdir(imgs_dir) if (m := FRAME_FILE_RE.match(n))]
     if not found:
         raise FileNotFoundError(f"no frame-NNNNNN.png images in {imgs_dir}")
-    return [p for _, p in sorted(found)]
+    found.sort()
+    first = found[0][0]
+    for expected, (index, _) in enumerate(found, start=first):
+        if index != expected:  # a dropped or deleted frame would silently shorten the episode
+            from ..errors import SourceError
+
+            raise SourceError(
+                f"PNG sequence in {imgs_dir} has a gap: frame-{expected:06d}.png is missing "
+                f"(frames {first}..{found[-1][0]} expected, {len(found)} present); renumber or restore the frames"
+            )
+    return [p for _, p in found]
 
 
 def _png_frames(paths: list[Path]) -> Iterator[np.ndarray]:
@@ -148,6 +159,7 @@ def encode_video_frames(
                 frame = check_rgb_frame(frame, n, shape)
                 if stream is None:
                     shape = frame.shape
+                    check_frame_size(config.vcodec, shape[1], shape[0])
                     stream = container.add_stream(config.vcodec, int(fps), options=options)
                     stream.pix_fmt = config.pix_fmt
                     stream.height, stream.width = shape[0], shape[1]

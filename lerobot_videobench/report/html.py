@@ -416,7 +416,7 @@ def build_report(
     results = load_results(store_path)
     if keys is not None and len(results):
         results = results[results["key"].isin(set(keys))].reset_index(drop=True)
-    store = ResultStore(store_path)
+    store = ResultStore(store_path, read_only=True)
     out = Path(out)
     title = title or f"lerobot-videobench report: {store_path.stem}"
     table = figures.config_table(results)
