@@ -114,6 +114,9 @@ class ResultStore:
             with self._connect() as conn:
                 self._check_schema(conn, created=False)
             return
+        if exists and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)):
+            raise StoreError(f"store {self.path} is read-only (a sweep writes results and a WAL journal beside it); "
+                             "give --store a writable path, or read it with recommend/pareto/report")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as conn:
