@@ -26,6 +26,7 @@ from .encoding import (
 from .episodes import Episode, SourceInfo, describe_source, load_episodes
 from .bench import MeasureSettings, ResultStore, TrialResult, TrialSpec, expand_grid, load_results, run_sweep, summarize
 from .decide import (
+    Constraints,
     check_health,
     check_realtime,
     pareto_front,
@@ -40,6 +41,7 @@ from .decide import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Constraints",
     "MeasureSettings",
     "ResultStore",
     "TrialResult",

@@ -105,10 +105,11 @@ frame rate with 50% headroom); selecting it in the explorer updates the frames a
 """),
     code("recommend", """
 from lerobot_videobench import bench
+from lerobot_videobench.decide.constraints import Constraints
 from lerobot_videobench.decide.pareto import recommend
 
 results = bench.load_results(store)
-rec = recommend(results, min_ssim=min_ssim, fps=int(results["fps"].iloc[0]))
+rec = recommend(results, Constraints(min_ssim=min_ssim))  # fps and cameras: the source's own
 print("\\n".join(rec.rationale))
 """),
     code("export", """
@@ -154,6 +155,7 @@ min_ssim = None              # quality the recommendation must reach (None: smal
 from lerobot_videobench import load_episodes
 from lerobot_videobench.bench import expand_grid, load_results, run_sweep, summarize
 from lerobot_videobench.decide.export import format_command, to_cli_args, to_yaml
+from lerobot_videobench.decide.constraints import Constraints
 from lerobot_videobench.decide.pareto import recommend
 from lerobot_videobench.report import build_report
 from lerobot_videobench.report.figures import pareto_figure, rate_quality_figure
@@ -191,7 +193,7 @@ rate_quality_figure(results, rate="bits_per_pixel", metric="psnr_mean").show()
 """),
     md("recommend-md", "## Recommendation and lerobot-record flags"),
     code("recommend", """
-rec = recommend(results, min_ssim=min_ssim, fps=int(results["fps"].iloc[0]))
+rec = recommend(results, Constraints(min_ssim=min_ssim))  # fps and cameras: the source's own
 print("\\n".join(rec.rationale))
 """),
     code("export", """
@@ -204,7 +206,7 @@ else:
 """),
     md("report-md", "## Report\nOne HTML file with every figure, table and the worst frames inlined: share it as is."),
     code("report", """
-out = build_report(store, report_path, min_ssim=min_ssim, cache_dir=cache_dir)
+out = build_report(store, report_path, constraints=Constraints(min_ssim=min_ssim), cache_dir=cache_dir)
 print(f"report written to {out.resolve()}")
 """),
 )
@@ -240,6 +242,7 @@ from IPython.display import Image, Markdown, display
 from lerobot_videobench import load_episodes
 from lerobot_videobench.bench import load_results, run_sweep
 from lerobot_videobench.bench.frames import open_trial
+from lerobot_videobench.decide.constraints import Constraints
 from lerobot_videobench.decide.pareto import recommend
 from lerobot_videobench.report.figures import frame_quality_figure
 from lerobot_videobench.report.images import png_bytes
@@ -255,7 +258,7 @@ print(f"{len(ok)} successful trials of {ok['label'].nunique()} configurations in
 """),
     code("pick", """
 if key is None:
-    rec = recommend(results, min_ssim=min_ssim, fps=int(ok["fps"].iloc[0]))
+    rec = recommend(results, Constraints(min_ssim=min_ssim))
     label = rec.label if rec.qualified else ok.sort_values("ssim_mean")["label"].iloc[-1]
     print(f"recommended: {label}" if rec.qualified else f"nothing qualifies; showing the best quality: {label}")
     key = ok[ok["label"] == label].sort_values("ssim_mean")["key"].iloc[0]
@@ -311,7 +314,7 @@ seconds = 5.0                # how long to record
 encoder_threads = None       # threads per encoder (None: the encoder decides)
 queue_maxsize = 30           # LeRobot's encoder_queue_maxsize
 frames = None                # None: the built-in sample, resized; "synthetic"; or a source for load_episodes
-required_headroom = 1.5      # encoder capacity over demand needed for "realtime"
+required_headroom = None     # encoder capacity over demand needed for "realtime" (None: the default)
 """, "parameters"),
     code("setup", PLOTLY_SETUP + """
 import pandas as pd

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -20,18 +21,44 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+#: Set by .ci/run's compatibility stage: a missing lerobot is then a failure, never a silent skip.
+REQUIRE_LEROBOT = os.environ.get("VB_REQUIRE_LEROBOT", "") not in ("", "0")
+
+
 def lerobot_available() -> bool:
     return importlib.util.find_spec("lerobot") is not None
 
 
 @pytest.fixture(scope="session")
 def lerobot_pkg():
-    """The real ``lerobot`` package (0.6.x), or a skip that says how to get it."""
-    if not lerobot_available():
-        pytest.skip("the real lerobot package is not installed (Python >= 3.12: pip install 'lerobot[dataset]==0.6.1')")
-    import lerobot
+    """The real ``lerobot`` package (0.6.x), or a skip that says how to get it.
 
+    With ``VB_REQUIRE_LEROBOT=1`` (CI's compatibility stage) a missing or unimportable lerobot fails.
+    """
+    how = "Python >= 3.12: pip install 'lerobot[dataset]==0.6.1'"
+    try:
+        import lerobot
+    except ImportError as exc:
+        if REQUIRE_LEROBOT:
+            pytest.fail(f"VB_REQUIRE_LEROBOT is set but lerobot does not import ({exc}); {how}")
+        pytest.skip(f"the real lerobot package is not installed ({how})")
     return lerobot
+
+
+@pytest.fixture(scope="session")
+def torchcodec_pkg():
+    """``torchcodec`` (LeRobot's default training decoder; needs FFmpeg's shared libraries), or a skip.
+
+    With ``VB_REQUIRE_LEROBOT=1`` it must import: CI's compatibility stage installs Debian's ffmpeg.
+    """
+    try:
+        import torchcodec
+        from torchcodec.decoders import VideoDecoder  # noqa: F401  (loads the FFmpeg libraries)
+    except (ImportError, OSError, RuntimeError) as exc:
+        if REQUIRE_LEROBOT:
+            pytest.fail(f"VB_REQUIRE_LEROBOT is set but torchcodec does not load ({exc}); apt-get install ffmpeg")
+        pytest.skip(f"torchcodec is not usable here ({exc})")
+    return torchcodec
 
 
 @pytest.fixture

@@ -222,16 +222,16 @@ def test_v21_inconsistent_encoder_settings(copy, built):
     assert [f.codec for f in report.files if f.file == v21_video(WRIST, 1)] == ["h264"]
 
 
-def test_gop_differs_from_info_is_a_warning(copy):
+def test_gop_longer_than_info_is_a_problem(copy):
     root = copy("v2.1")
     info_path = root / "meta/info.json"
     info = json.loads(info_path.read_text())
     info["features"][TOP]["info"]["video.g"] = 1
     info_path.write_text(json.dumps(info))
     report = check_health(root, cameras=[TOP])
-    assert report.ok
-    assert len(report.warnings) == 3
-    assert all("keyframes up to 2 frames apart" in w and "video.g=1" in w for w in report.warnings)
+    assert not report.ok and report.warnings == []
+    assert len(report.problems) == 3
+    assert all("keyframes up to 2 frames apart" in p and "video.g=1" in p for p in report.problems)
 
 
 @pytest.mark.parametrize("decode", [False, True])

@@ -1,5 +1,6 @@
 """Measuring configurations on episodes: metrics, trials, grids, the results store and the sweep runner."""
 
+from .access import measure_random_access
 from .grid import BUILTIN_GRIDS, GridPlan, InvalidEntry, expand_grid
 from .runner import SweepEvent, SweepSummary, run_sweep
 from .store import ResultStore, export_results, load_results
@@ -20,6 +21,7 @@ __all__ = [
     "expand_grid",
     "export_results",
     "load_results",
+    "measure_random_access",
     "run_sweep",
     "run_trial",
     "summarize",

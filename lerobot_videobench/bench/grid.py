@@ -22,6 +22,12 @@ from .trial import TrialSpec
 #: Grid axes and the ``VideoEncoderConfig`` field (or global setting) each one sets.
 AXES: tuple[str, ...] = ("vcodec", "pix_fmt", "g", "crf", "preset", "fast_decode", "extra_options", "encoder_threads")
 
+#: x265 as LeRobot's training decoders can read it: without B-frames (torchcodec's approximate seek returns
+#: other frames' timestamps) and with closed GOPs (an open GOP loses the frames before each keyframe after a
+#: seek). Default x265 output is a decode hazard; the built-in grids only carry this fixed variant.
+HEVC_TRAINING_SAFE = {"bf": 0, "x265-params": "open-gop=0"}
+_NO_EXTRA = {"libsvtav1": [{}], "h264": [{}], "hevc": [HEVC_TRAINING_SAFE]}
+
 BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
     # A handful of trials: LeRobot's default, a smaller and a larger crf, and h264 for comparison.
     "quick": {
@@ -37,6 +43,7 @@ BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
         "g": [2, 10, 40],
         "crf": {"libsvtav1": [20, 30, 40, 50], "h264": [18, 23, 28, 33], "hevc": [18, 23, 28, 33]},
         "preset": {"libsvtav1": [12], "h264": ["medium"], "hevc": ["medium"]},
+        "extra_options": _NO_EXTRA,
     },
     # Adds encoder speed (presets), fast-decode tuning and more GOP and crf values.
     "thorough": {
@@ -50,6 +57,7 @@ BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
         },
         "preset": {"libsvtav1": [8, 10, 12], "h264": ["veryfast", "medium", "slow"], "hevc": ["fast", "medium"]},
         "fast_decode": {"libsvtav1": [0, 1], "h264": [0, 1], "hevc": [0]},
+        "extra_options": _NO_EXTRA,
     },
 }
 

@@ -356,8 +356,16 @@ class _ClosingConnection:
         self._conn.close()
 
 
+#: Columns every results table has, even when its rows predate them (None = not measured).
+GUARANTEED_COLUMNS: tuple[str, ...] = ("decoder", "decode_ok", "decode_issue")
+
+
 def load_results(store_path: str | os.PathLike) -> Any:
-    """The store as a pandas DataFrame, one row per trial (failed ones included, with their error)."""
+    """The store as a pandas DataFrame, one row per trial (failed ones included, with their error).
+
+    ``decoder`` names the training decoder(s) whose load time the row holds; ``decode_ok`` is False when
+    a random-access query raised or returned a wrong frame, and ``decode_issue`` then says which
+    decoder, the symptom and the remedy."""
     import pandas as pd
 
     path = Path(store_path)
@@ -365,6 +373,9 @@ def load_results(store_path: str | os.PathLike) -> Any:
         raise SourceNotFoundError(f"results store not found: {path}")
     rows = ResultStore(path, read_only=True).summaries()
     df = pd.json_normalize(rows, max_level=0) if rows else pd.DataFrame()
+    for col in GUARANTEED_COLUMNS:
+        if col not in df.columns:
+            df[col] = None
     return df
 
 

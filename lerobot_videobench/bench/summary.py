@@ -24,22 +24,67 @@ SUMMARY_COLUMNS: dict[str, str] = {
 }
 #: ``encode_fps`` of the slowest episode: what a real-time judgement must use (cameras differ in size).
 ENCODE_FPS_MIN = "encode_fps_min"
+#: Per-configuration columns that say whether LeRobot's training decoders read it back right.
+DECODE_COLUMNS = ("decoder", "hazards", "decode_ok", "decode_issue", "error")
+
+
+def is_hazard(decode_ok: Any) -> bool:
+    """A row's ``decode_ok`` says False (None / NaN: not checked, e.g. a failed trial or an old row)."""
+    if decode_ok is None or (isinstance(decode_ok, float) and np.isnan(decode_ok)):
+        return False
+    return not bool(decode_ok)
+
+
+def exclusions(results: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """(failures, hazards): configurations (labels) that failed, or have a decode hazard, on ANY episode,
+    each with the reason. Such a configuration is out of every decision: its aggregate would rest on the
+    episodes where it happened to work, or on files a training run cannot read correctly. ``results``
+    are raw rows or a :func:`summarize` table."""
+    if results is None or len(results) == 0:
+        return {}, {}
+    table = results if "trials" in results.columns and "key" not in results.columns else summarize(results)
+    failures: dict[str, str] = {}
+    hazards: dict[str, str] = {}
+    for _, r in table.iterrows():
+        n = int(r["trials"])
+        if r.get("failed", 0):
+            failures[str(r["label"])] = f"failed on {int(r['failed'])} of {n} episode(s): {r.get('error')}"
+        if r.get("hazards", 0) == r.get("hazards", 0) and r.get("hazards", 0):  # not NaN, not 0
+            hazards[str(r["label"])] = f"decode hazard on {int(r['hazards'])} of {n} episode(s): {r.get('decode_issue')}"
+    return failures, hazards
+
+
+def usable(table: Any) -> Any:
+    """Rows of a per-configuration summary with no failure and no decode hazard on any episode."""
+    keep = table["failed"] == 0
+    if "hazards" in table.columns:
+        keep &= table["hazards"].fillna(0) == 0
+    return table[keep]
 
 
 def summarize(results: Any) -> Any:
     """Per configuration (``label``): trial counts and the aggregated measurements, smallest files first.
 
+    ``hazards`` counts the episodes where a training decoder raised or returned a wrong frame
+    (``decode_ok`` is True only when there are none; ``decode_issue`` says what and the remedy).
     Worst-case statistics aggregate pessimistically (the lowest 5th-percentile SSIM over episodes, the
     lowest real-time factor, ``encode_fps_min``: the slowest episode's encode speed), averages by mean.
     """
     import pandas as pd
 
     if results is None or len(results) == 0:
-        return pd.DataFrame(columns=["label", "trials", "failed", *SUMMARY_COLUMNS, ENCODE_FPS_MIN])
+        return pd.DataFrame(columns=["label", "trials", "failed", *DECODE_COLUMNS, *SUMMARY_COLUMNS, ENCODE_FPS_MIN])
     df = results.copy()
     df["_ok"] = df["status"] == "ok"
     groups = df.groupby("label", sort=False)
     out = pd.DataFrame({"trials": groups.size(), "failed": groups["_ok"].apply(lambda s: int((~s).sum()))})
+    hazard = df["decode_ok"].map(is_hazard) if "decode_ok" in df.columns else pd.Series(False, index=df.index)
+    df["_hazard"] = hazard.astype(bool) & df["_ok"]
+    out["hazards"] = df.groupby("label", sort=False)["_hazard"].sum().astype(int)
+    out["decode_ok"] = out["hazards"] == 0
+    for col in ("decode_issue", "error", "decoder"):
+        if col in df.columns:
+            out[col] = groups[col].agg(lambda s: next((v for v in s if isinstance(v, str) and v), None))
     ok = df[df["_ok"]]
     present = {c: how for c, how in SUMMARY_COLUMNS.items() if c in ok.columns}
     if len(ok) and present:

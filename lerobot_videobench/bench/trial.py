@@ -2,8 +2,9 @@
 
 The trial measures what a LeRobot user pays and gets: bytes on disk (and against raw RGB and LeRobot's
 old PNG-folder baseline), encoder wall/CPU time and real-time factor, sequential decode speed,
-random-access load time for LeRobot's query patterns, and per-frame PSNR/SSIM of decoded RGB against
-the source RGB. Source frames are read twice (encode, compare); everything else once.
+random-access load time for LeRobot's query patterns through its training decoders (every returned frame
+checked against the sequential decode: a wrong answer is a decode hazard), and per-frame PSNR/SSIM of
+decoded RGB against the source RGB. Source frames are read twice (encode, compare); everything else once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import io
 import json
 import logging
 import os
-import random
 import shutil
 import socket
 import tempfile
@@ -26,23 +26,26 @@ from typing import Any
 
 import numpy as np
 
-from ..encoding import VideoEncoderConfig, encode_video_frames, iter_video_frames, library_versions, read_frames
+from ..encoding import VideoEncoderConfig, encode_video_frames, iter_video_frames, library_versions
 from ..episodes import Episode
+from ..errors import EncoderUnavailableError, InvalidValueError
+from ..encoding.decoders import decoder_available, default_decoder, forget_video
 from . import metrics
+from .access import (  # noqa: F401  (ACCESS_PATTERNS, measure_random_access: re-exported here)
+    ACCESS_PATTERNS,
+    DECODER_CHOICES,
+    DigestingIterator,
+    describe_hazard,
+    measure_random_access,
+    planned_frames,
+    query_plan,
+    run_random_access,
+)
 
 logger = logging.getLogger(__name__)
 
 #: Bumped when what a trial measures changes, so stored results of older definitions are not reused.
-TRIAL_SCHEMA = 1
-
-#: LeRobot's benchmark query patterns: offsets (relative to a random index) of the frames loaded together.
-ACCESS_PATTERNS: dict[str, tuple[int, ...]] = {
-    "1_frame": (0,),
-    "2_frames": (-1, 0),
-    "2_frames_4_space": (-5, 0),
-    "6_frames": (-5, -4, -3, -2, -1, 0),
-}
-
+TRIAL_SCHEMA = 2  # 2: load time through LeRobot's training decoders, decode correctness
 
 @dataclass(frozen=True)
 class MeasureSettings:
@@ -51,7 +54,8 @@ class MeasureSettings:
     ``ssim_flavour`` names the SSIM used for the headline figures; ``exact_ssim`` also computes the
     scikit-image SSIM of LeRobot's old benchmark (slow: ~100 ms per 640x480 frame).
     ``access_samples`` random queries per pattern, drawn with ``seed`` as LeRobot did (1337), decoded
-    with ``decoder_threads`` (1, as in a dataloader worker; None lets FFmpeg choose).
+    through LeRobot's training ``decoder``: ``torchcodec`` (its default when it imports, else ``pyav``),
+    ``pyav`` or ``both``; every returned frame is checked against the sequential decode.
     ``png_samples`` frames are PNG-encoded (Pillow, default compress level 6, as LeRobot's benchmark
     dumped them) to estimate the PNG-folder size and PNG load time.
     """
@@ -59,7 +63,7 @@ class MeasureSettings:
     ssim_flavour: str = "fast"
     exact_ssim: bool = False
     access_samples: int = 20
-    decoder_threads: int | None = 1
+    decoder: str = field(default_factory=default_decoder)
     seed: int = 1337
     png_samples: int = 4
 
@@ -70,8 +74,18 @@ class MeasureSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name}={value!r} must be an integer >= {low}")
-        if self.decoder_threads is not None and (not isinstance(self.decoder_threads, int) or self.decoder_threads < 1):
-            raise ValueError(f"decoder_threads={self.decoder_threads!r} must be a positive integer or None")
+        if self.decoder not in DECODER_CHOICES:
+            raise InvalidValueError(f"decoder={self.decoder!r}; allowed: {list(DECODER_CHOICES)}")
+        if "torchcodec" in DECODER_CHOICES[self.decoder] and not decoder_available("torchcodec"):
+            raise EncoderUnavailableError(
+                f"decoder={self.decoder!r} needs torchcodec, which is not installed here; install the extra "
+                "(pip install 'lerobot-videobench[torchcodec]') or use decoder='pyav'"
+            )
+
+    @property
+    def decoders(self) -> tuple[str, ...]:
+        """The backends measured, in order (the first one's figures are ``load_ms``)."""
+        return DECODER_CHOICES[self.decoder]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,7 +149,11 @@ class TrialResult:
     realtime_factor: float | None = None
     # decode
     decode_fps: float | None = None
-    load_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # pattern -> {p50, p95, mean}
+    decoder: str | None = None  # the training decoder(s) measured: torchcodec, pyav or torchcodec+pyav
+    load_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # pattern -> {p50, p95, mean, failed}
+    load_ms_by_decoder: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    decode_ok: bool | None = None  # every random-access query returned the right frame, on every decoder
+    decode_issue: str | None = None  # decoder: symptom; remedy (when decode_ok is False)
     png_load_ms: float | None = None
     # quality
     ssim_flavour: str | None = None
@@ -163,7 +181,12 @@ class TrialResult:
                 row.update({f"config.{ck}": cv for ck, cv in v.items()})
             elif k == "load_ms":
                 for pattern, stats in v.items():
-                    row.update({f"load_{pattern}_{s}_ms": x for s, x in stats.items()})
+                    row.update({_load_column(pattern, s): x for s, x in stats.items()})
+            elif k == "load_ms_by_decoder":
+                if len(v) > 1:  # several decoders: each one's figures under its name
+                    for backend, patterns in v.items():
+                        for pattern, stats in patterns.items():
+                            row.update({_load_column(pattern, s, backend): x for s, x in stats.items()})
             elif k == "quality":
                 row.update(v)
             else:
@@ -177,6 +200,12 @@ class TrialResult:
             if arr is not None:
                 out[name] = np.asarray(arr, dtype=np.float64)
         return out
+
+
+def _load_column(pattern: str, stat: str, backend: str | None = None) -> str:
+    """``load_1_frame_p50_ms`` / ``load_1_frame_failed`` (a count), ``load_pyav_1_frame_p50_ms``."""
+    prefix = f"load_{backend}_" if backend else "load_"
+    return f"{prefix}{pattern}_{stat}" if stat == "failed" else f"{prefix}{pattern}_{stat}_ms"
 
 
 def relevant_versions() -> dict[str, str]:
@@ -227,32 +256,20 @@ class _TimedIterator:
         return item
 
 
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    arr = np.asarray(samples_ms, dtype=np.float64)
-    return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95)), "mean": float(arr.mean())}
-
-
-def measure_random_access(
-    video_path: Path, num_frames: int, fps: int, samples: int, seed: int, decoder_threads: int | None = 1
-) -> dict[str, dict[str, float]]:
-    """Per-frame load time (ms) of LeRobot's query patterns at random positions (fixed seed).
-
-    Each query opens the file, seeks and decodes to RGB, as LeRobot's PyAV reader does per item; the
-    time is divided by the number of frames the query returns (LeRobot's per-frame figure).
-    """
-    rng = random.Random(seed)
-    out: dict[str, dict[str, float]] = {}
-    low = min(5, num_frames - 1)
-    for name, offsets in ACCESS_PATTERNS.items():
-        per_frame_ms = []
-        for _ in range(samples):
-            idx = rng.randint(low, num_frames - 1)
-            indices = sorted({min(max(idx + o, 0), num_frames - 1) for o in offsets})
-            t0 = time.perf_counter()
-            read_frames(video_path, indices, fps=fps, decoder_threads=decoder_threads)
-            per_frame_ms.append((time.perf_counter() - t0) * 1000 / len(indices))
-        out[name] = _percentiles(per_frame_ms)
-    return out
+def _measure_access(result: TrialResult, video: Path, plan: dict[str, list[list[int]]], fps: int,
+                    settings: MeasureSettings, digests: dict[int, bytes]) -> None:
+    """Load time through each of the settings' training decoders, every returned frame checked against
+    the sequential decode; a decoder that raises or returns a wrong frame makes the trial a hazard."""
+    issues = []
+    for backend in settings.decoders:
+        report = run_random_access(video, plan, fps, backend, expected=digests)
+        result.load_ms_by_decoder[backend] = report.load_ms
+        issue = describe_hazard(report, result.config)
+        if issue:
+            issues.append(issue)
+    result.load_ms = result.load_ms_by_decoder[settings.decoders[0]]
+    result.decode_ok = not issues
+    result.decode_issue = " | ".join(issues) or None
 
 
 #: PNG estimates already made in this process, by (episode fingerprint, samples): the estimate depends on
@@ -318,6 +335,7 @@ def run_trial(
         fps=episode.fps,
         settings=settings.to_dict(),
         versions=versions,
+        decoder="+".join(settings.decoders),
         host=socket.gethostname(),
         started_at=time.time(),
     )
@@ -341,9 +359,11 @@ def run_trial(
         result.encode_fps = stats.encode_fps
         result.realtime_factor = stats.encode_fps / episode.fps
 
+        plan = query_plan(n, settings.access_samples, settings.seed)
         decoded = _TimedIterator(iter_video_frames(video, num_frames=n, fps=episode.fps))
+        digests = DigestingIterator(decoded, planned_frames(plan))  # reference frames for random access
         quality = metrics.compare_frames(
-            episode.iter_frames(), decoded, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
+            episode.iter_frames(), digests, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
         )
         result.decode_fps = decoded.count / decoded.seconds if decoded.seconds > 0 else None
         result.ssim_flavour = quality.flavour
@@ -357,9 +377,7 @@ def run_trial(
                 q.update({f"{name}_{stat}": v for stat, v in metrics.pool(values, cap=cap).items()})
         result.quality = q
 
-        result.load_ms = measure_random_access(
-            video, n, episode.fps, settings.access_samples, settings.seed, settings.decoder_threads
-        )
+        _measure_access(result, video, plan, episode.fps, settings, digests.digests)
         if settings.png_samples > 0:
             memo = (fingerprint, settings.png_samples)
             if memo not in _PNG_ESTIMATES:
@@ -378,6 +396,7 @@ def run_trial(
         result.error = f"{type(exc).__name__}: {exc}"
         logger.debug("trial %s failed:\n%s", spec.label, traceback.format_exc())
     finally:
+        forget_video(tmpdir / f"{key}.mp4")
         shutil.rmtree(tmpdir, ignore_errors=True)
         result.duration_s = time.perf_counter() - t_start
     return result

@@ -105,3 +105,20 @@ def config_from_args(args: argparse.Namespace, base: Any = None) -> Any:
 
     base_fields = (base or VideoEncoderConfig()).to_dict()
     return build_config(overlay_fields(base_fields, given_encoder_fields(args)))
+
+
+def add_decoder_argument(p: argparse.ArgumentParser) -> None:
+    """``--decoder torchcodec|pyav|both``: the LeRobot training decoder(s) load time is measured through."""
+    # validated by MeasureSettings (one clear line naming the allowed values), so parsing imports nothing
+    p.add_argument("--decoder", metavar="torchcodec|pyav|both", default=None,
+                   help="LeRobot training decoder(s) for load time and decode checks (default: LeRobot's: "
+                        "torchcodec when installed, else pyav)")
+
+
+def measure_settings(args: argparse.Namespace, **fields: Any) -> Any:
+    """``MeasureSettings`` from the given fields plus ``--decoder`` when it was given."""
+    from ..bench.trial import MeasureSettings
+
+    if getattr(args, "decoder", None):
+        fields["decoder"] = args.decoder
+    return MeasureSettings(**fields)

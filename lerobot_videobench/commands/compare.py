@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..decide.constraints import add_source_filter_args, constraints_from_args
 from ._decide_args import fmt_num
 from ._output import format_table, print_json
 
@@ -20,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", choices=list(METRICS), default="psnr_mean")
     p.add_argument("--rate", choices=RATES, default="bitrate_kbps")
     p.add_argument("--method", choices=METHODS, default="akima", help="interpolation (default: akima)")
+    add_source_filter_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -30,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     group_by = [c.strip() for c in args.group_by.split(",") if c.strip()]
     results = bd_rate(load_results(args.store), baseline=args.baseline, test=args.test, group_by=group_by,
-                      metric=args.metric, rate=args.rate, method=args.method)
+                      metric=args.metric, rate=args.rate, method=args.method,
+                      constraints=constraints_from_args(args))
     if args.json:
         print_json({"baseline": args.baseline, "group_by": group_by, "results": [r.to_dict() for r in results]})
         return 0

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ._config_args import add_decoder_argument, measure_settings
 from ._output import print_json
 
 #: The demo grid: LeRobot's default, a smaller and a larger crf, a longer GOP, and h264 for comparison.
@@ -27,12 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1, for honest encode timing)")
     p.add_argument("--min-ssim", type=float, default=0.95, help="quality floor, fast SSIM mean (default: %(default)s)")
     p.add_argument("--cameras", type=int, help="cameras recorded at once (default: the source's camera count)")
+    add_decoder_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..bench import expand_grid, run_sweep, summarize
+    from ..decide.constraints import Constraints
     from ..decide.export import format_command, to_cli_args
     from ..decide.pareto import recommend
     from ..episodes import load_episodes
@@ -45,17 +48,18 @@ def run(args: argparse.Namespace) -> int:
     check_positive_int("--cameras", args.cameras)
     check_writable_file(args.out, "demo --out", ".html")
     episodes = load_episodes(args.source, max_frames=args.max_frames)
-    cameras = args.cameras or len({e.camera for e in episodes})
-    fps = episodes[0].fps
     plan = expand_grid(DEMO_GRID)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     say(f"Sweeping {len(plan)} configurations x {len(episodes)} episode-cameras of {args.source!r} "
         f"({args.max_frames} frames each); results in {args.store}")
-    summary = run_sweep(episodes, plan, args.store, workers=args.workers, progress=sys.stderr.isatty())
+    summary = run_sweep(episodes, plan, args.store, workers=args.workers, progress=sys.stderr.isatty(),
+                        settings=measure_settings(args))
     results = summary.results()
-    rec = recommend(results, min_ssim=args.min_ssim, cameras=cameras, fps=fps)
+    # one Constraints for the printed choice and the report: fps and camera count are the source's own
+    constraints = Constraints.for_results(results, Constraints(min_ssim=args.min_ssim, cameras=args.cameras))
+    rec = recommend(results, constraints)
     report = build_report(args.store, args.out, title=f"lerobot-videobench demo ({args.source})",
-                          min_ssim=args.min_ssim, cameras=cameras, fps=fps, keys=summary.keys)
+                          constraints=constraints, keys=summary.keys)
     flags = to_cli_args(rec.config, encoder_threads=rec.encoder_threads) if rec.qualified else []
     if args.json:
         print_json({"sweep": {"trials": summary.total, "cached": summary.cached, "failed": summary.failed,
@@ -64,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                     "recommendation": rec.to_dict(), "flags": flags, "report": str(report)})
         return 0 if rec.qualified else 1
     print(f"\n{summary.total} trials ({summary.cached} cached, {summary.failed} failed) in {summary.wall_s:.1f} s\n")
-    print("Recommendation (" + f"SSIM >= {args.min_ssim:g}, {cameras} camera(s) at {fps} fps, 1.5x headroom):")
+    print(f"Recommendation ({constraints.describe()}):")
     for line in rec.rationale:
         print(f"  {line}")
     if rec.qualified:

@@ -60,6 +60,15 @@ def run(args: argparse.Namespace) -> int:
             ["episode", "camera", "length", "found", "dropped", "duration_s", "expected_s", "drift_frames",
              "data_rows", "status"], rows,
         ))
+    for key, rec in report.recorded_encoder.items():
+        stream = rec["stream"]
+        recorded = " ".join(f"{k}={'null' if v is None else v}" for k, v in rec["values"].items()) or "nothing"
+        measured = (f"{'/'.join(stream['codecs']) or '-'} {'/'.join(stream['pix_fmts']) or '-'}, keyframes up to "
+                    f"{stream['max_keyframe_interval'] or '-'} frames apart in {stream['files']} file(s)")
+        print(f"recorded encoder {key}: {recorded}")
+        print(f"  stream: {measured}")
+    for n in report.notes:
+        print(f"note: {n}")
     for w in report.warnings:
         print(f"warning: {w}")
     for prob in report.problems:

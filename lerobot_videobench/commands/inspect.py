@@ -20,9 +20,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _settings(settings: dict) -> str:
-    shown = {k: v for k, v in settings.items() if v not in (None, {}, "")}
+def _settings(camera) -> str:
+    """Recorded settings; ``null`` marks a field a merge left unknown."""
+    if camera.recorded_encoder is not None:
+        shown = camera.recorded_encoder.encoder_settings()
+        return " ".join(f"{k}={'null' if v is None else v}" for k, v in shown.items() if v not in ({}, ""))
+    shown = {k: v for k, v in camera.encoder_settings.items() if v not in (None, {}, "")}
     return " ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _recorded_notes(info) -> list[str]:
+    notes = []
+    for c in info.cameras:
+        rec = c.recorded_encoder
+        if rec is None:
+            continue
+        if rec.null_fields:
+            notes.append(f"{c.key}: info.json records {', '.join(rec.null_fields)} as null "
+                         "(datasets with different settings were merged)")
+        if rec.missing_fields and not rec.recorded:
+            notes.append(f"{c.key}: info.json records no encoder settings (written before LeRobot 0.6)")
+    return notes
 
 
 def _hours(h: float) -> str:
@@ -49,11 +67,11 @@ def run(args: argparse.Namespace) -> int:
     print()
     rows = [
         [c.key, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
-         {True: "yes", False: "no", None: "?"}[c.lossy], _settings(c.encoder_settings)]
+         {True: "yes", False: "no", None: "?"}[c.lossy], _settings(c)]
         for c in info.cameras
     ]
     headers = ["camera", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
     print(format_table(headers, rows))
-    for note in info.notes:
+    for note in [*info.notes, *_recorded_notes(info)]:
         print(f"note: {note}")
     return 0

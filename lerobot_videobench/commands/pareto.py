@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..decide.constraints import add_source_filter_args, constraints_from_args
 from ._decide_args import fmt_sig
 from ._output import format_table, print_json
 
@@ -16,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--objectives", nargs="+", choices=sorted(OBJECTIVES), default=["bytes_per_frame", "ssim_mean"],
                    metavar="NAME", help=f"2 or 3 of {sorted(OBJECTIVES)} (default: bytes_per_frame ssim_mean)")
     p.add_argument("--all", action="store_true", help="list dominated configurations too")
+    p.add_argument("--codecs", nargs="+", metavar="CODEC", help="only these codecs")
+    add_source_filter_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -24,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.store import load_results
     from ..decide.pareto import OBJECTIVES, pareto_front
 
-    table = pareto_front(load_results(args.store), objectives=args.objectives)
+    table = pareto_front(load_results(args.store), objectives=args.objectives, constraints=constraints_from_args(args))
     shown = table if args.all else table[table["pareto"]]
     cols = [OBJECTIVES[o][0] for o in args.objectives]
     if args.json:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..decide.constraints import DEFAULT_HEADROOM
 from ._config_args import add_encoder_arguments, config_from_args
 from ._decide_args import fmt_num
 from ._output import format_table, print_json
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="LeRobot's encoder_threads (default: the codec decides)")
     p.add_argument("--queue-maxsize", type=int, default=30, metavar="Q",
                    help="LeRobot's encoder_queue_maxsize (default: %(default)s)")
-    p.add_argument("--headroom", type=float, default=1.5, metavar="X",
+    p.add_argument("--headroom", type=float, default=DEFAULT_HEADROOM, metavar="X",
                    help="encode capacity over demand required for a 'realtime' verdict (default: %(default)s)")
     f = p.add_argument_group("frames (default: the built-in sample, resized)")
     f.add_argument("--source", help="take frames from this source (dataset root, Hub repo id, video file, ...)")

@@ -6,20 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..decide.constraints import add_constraint_args, constraints_from_args
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="write a self-contained HTML report of a results store")
     p.add_argument("store", help="results store written by 'sweep'")
     p.add_argument("--out", help="HTML file to write (default: reports/<store name>.html)")
     p.add_argument("--title", help="report title (default: from the store name)")
-    p.add_argument("--min-ssim", type=float, metavar="X", help="recommendation: minimum SSIM (0..1)")
-    p.add_argument("--min-psnr", type=float, metavar="DB", help="recommendation: minimum PSNR in dB")
-    p.add_argument("--cameras", type=int, default=1, metavar="N", help="cameras recorded at once (default: 1)")
-    p.add_argument("--fps", type=int, help="camera frame rate (default: the episodes' fps)")
-    p.add_argument("--headroom", type=float, default=1.5,
-                   help="required encoder speed over cameras x fps (default: %(default)s)")
-    p.add_argument("--max-load-ms", type=float, metavar="MS", help="maximum random-access load time per frame")
-    p.add_argument("--codecs", nargs="+", metavar="CODEC", help="recommend only among these codecs")
+    add_constraint_args(p)
     p.add_argument("--cache-dir", metavar="DIR", help="frame cache the sweep used (for the source thumbnails)")
     p.set_defaults(func=run)
 
@@ -32,14 +27,10 @@ def run(args: argparse.Namespace) -> int:
 
     check_unit_interval("--min-ssim", args.min_ssim)
     check_positive_int("--cameras", args.cameras)
-
     out = check_writable_file(
         Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html", "report --out", ".html"
     )
-    path = build_report(
-        args.store, out, title=args.title, min_ssim=args.min_ssim, min_psnr=args.min_psnr, cameras=args.cameras,
-        fps=args.fps, headroom=args.headroom, max_load_ms=args.max_load_ms, codecs=args.codecs,
-        cache_dir=args.cache_dir,
-    )
+    path = build_report(args.store, out, title=args.title, constraints=constraints_from_args(args),
+                        cache_dir=args.cache_dir)
     print(path)
     return 0

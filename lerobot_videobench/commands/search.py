@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._config_args import int_or_none, preset
+from ._config_args import add_decoder_argument, int_or_none, measure_settings, preset
 from ._decide_args import EXPORT_FORMATS, fmt_num, render_config
 from ._output import format_table, print_json
 from .sweep import add_source_arguments
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--store", default="videobench_results.sqlite",
                    help="results store shared with 'sweep' (default: %(default)s)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="cli", help="how to print the config (default: cli)")
+    add_decoder_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
             episodes, vcodec=args.vcodec, g=args.g, preset=args.preset, pix_fmt=args.pix_fmt,
             fast_decode=args.fast_decode, encoder_threads=args.encoder_threads, target_ssim=args.target_ssim,
             target_psnr=args.target_psnr, stat=args.stat, crf_range=crf_range, store=args.store,
+            settings=measure_settings(args),
         )
     except RuntimeError as exc:  # a probe's encode failed: the store keeps the failed trial and its error
         print(f"error: {exc}", file=sys.stderr)
@@ -65,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             for p in sorted(result.probes, key=lambda p: p.crf)]
     print(format_table(["crf", result.column, "source"], rows))
     print(f"\n{result.message}")
+    for crf, issue in result.hazards.items():
+        print(f"decode hazard at crf {crf}: {issue}")
     print(f"{result.encodes} encode(s) run, {result.cached} reused from {args.store}; a full crf grid "
           f"{result.crf_range[0]}..{result.crf_range[1]} costs {result.full_grid_encodes}.")
     if text is not None:

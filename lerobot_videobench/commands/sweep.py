@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._config_args import add_decoder_argument, measure_settings
 from ._output import format_table, print_json
 
 
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exact-ssim", action="store_true", help="also compute LeRobot's scikit-image SSIM (slow)")
     p.add_argument("--access-samples", type=int, default=20, metavar="N",
                    help="random-access queries per LeRobot pattern (default: %(default)s; fewer = faster sweeps)")
+    add_decoder_argument(p)
     p.add_argument("--retry-failed", action="store_true", help="run again the trials stored as failed")
     p.add_argument("--no-frame-cache", action="store_true", help="decode the source for every trial")
     p.add_argument("--export", metavar="FILE", help="also write all results to FILE (.parquet or .csv)")
@@ -39,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.runner import run_sweep
     from ..bench.store import export_results
     from ..bench.summary import summarize
-    from ..bench.trial import MeasureSettings
     from ..episodes import load_episodes
 
     from ..paths import check_writable_file
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     summary = run_sweep(
         episodes, plan, store, workers=args.workers, scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
-        settings=MeasureSettings(exact_ssim=args.exact_ssim, access_samples=args.access_samples), retry_failed=args.retry_failed,
+        settings=measure_settings(args, exact_ssim=args.exact_ssim, access_samples=args.access_samples),
+        retry_failed=args.retry_failed,
         cache_frames=not args.no_frame_cache,
     )
     table = summarize(summary.results())
@@ -78,14 +80,26 @@ def run(args: argparse.Namespace) -> int:
             d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", _fmt(d.get("bytes_per_frame"), 0, 1e-3, " KB"),
             _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("ssim_mean"), 4), _fmt(d.get("ssim_p5"), 4),
             _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0), _fmt(d.get("realtime_factor"), 1, suffix="x"),
-            _fmt(d.get("load_1_frame_p50_ms"), 1),
+            _fmt(d.get("load_1_frame_p50_ms"), 1), _decode_cell(d),
         ])
+    decoder = next((d for d in table.get("decoder", []) if isinstance(d, str)), "-")
     print(format_table(
-        ["config", "ok", "size/frame", "bpp", "SSIM", "SSIM p5", "PSNR", "enc fps", "realtime", "load ms"], rows
+        ["config", "ok", "size/frame", "bpp", "SSIM", "SSIM p5", "PSNR", "enc fps", "realtime",
+         f"load ms ({decoder})", "decode"], rows
     ))
+    hazards = [(d["label"], d["decode_issue"]) for d in table.to_dict(orient="records") if d.get("hazards")]
+    for label, issue in hazards:
+        print(f"decode hazard: {label}: {issue}")
     print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {info['failed']} failed) "
           f"in {info['wall_s']} s; store: {info['store']}")
     return 0 if not summary.failed else 1
+
+
+def _decode_cell(d: dict) -> str:
+    """``ok`` / ``HAZARD`` (LeRobot's training decoders misread it on some episode) / ``-`` (not checked)."""
+    if d.get("hazards"):
+        return "HAZARD"
+    return "ok" if d["trials"] > d["failed"] else "-"
 
 
 def _fmt(value: object, digits: int, scale: float = 1.0, suffix: str = "") -> str:

@@ -2,6 +2,7 @@
 search, BD-rate comparison, the real-time check, dataset health and export to LeRobot's formats."""
 
 from .compare import BDResult, bd_rate
+from .constraints import DEFAULT_HEADROOM, Constraints
 from .export import ExportSettings, from_json, from_yaml, to_cli_args, to_json, to_python, to_yaml
 from .health import EpisodeHealth, HealthReport, check_health
 from .pareto import OBJECTIVES, Recommendation, config_from_row, pareto_front, recommend
@@ -9,7 +10,9 @@ from .realtime import RealtimeReport, check_realtime
 from .search import SearchResult, search_crf
 
 __all__ = [
+    "DEFAULT_HEADROOM",
     "OBJECTIVES",
+    "Constraints",
     "BDResult",
     "EpisodeHealth",
     "ExportSettings",

@@ -46,6 +46,7 @@ class Curve:
     configs: list[str]
     episodes: frozenset[str] = field(default_factory=frozenset)
     mixed: list[str] = field(default_factory=list)  # settings besides crf that vary within the curve
+    excluded: dict[str, str] = field(default_factory=dict)  # configs left out: failed / decode hazard somewhere
 
 
 @dataclass
@@ -124,7 +125,15 @@ def build_curves(results: Any, group_by: tuple[str, ...] | list[str] = ("vcodec"
         raise ValueError("group_by must name at least one column, e.g. ('vcodec',)")
     if results is None or len(results) == 0:
         raise ValueError("results are empty: run a sweep first")
+    from ..bench.summary import exclusions
+
+    failures, hazards = exclusions(results) if "status" in results.columns and "label" in results.columns else ({}, {})
+    out_labels = {**failures, **hazards}
     df = results[results["status"] == "ok"] if "status" in results.columns else results
+    all_ok = df
+    df = df[~df["label"].isin(list(out_labels))] if out_labels else df
+    if not len(df) and len(all_ok):
+        raise ValueError(f"every configuration failed or has a decode hazard on some episode: {out_labels}")
     if not len(df):
         raise ValueError("no successful trial in the results: nothing to compare")
     for col in (metric, rate, "label"):
@@ -146,8 +155,11 @@ def build_curves(results: Any, group_by: tuple[str, ...] | list[str] = ("vcodec"
         mixed = [name for name in GROUP_COLUMNS if name != "crf" and name not in group_by
                  and (f"config.{name}" in part.columns or name in part.columns)
                  and part[_column(part, name)].map(_norm).nunique() > 1]
+        group_rows = all_ok[all_ok[cols].apply(lambda r: tuple(_norm(v) for v in r), axis=1) == tuple(keys)] \
+            if out_labels else all_ok.iloc[:0]
+        excluded = {lb: out_labels[lb] for lb in dict.fromkeys(group_rows["label"]) if lb in out_labels}
         curves.append(Curve(_label(dict(zip(group_by, keys))), values, points["rate"].tolist(),
-                            points["quality"].tolist(), points.index.tolist(), episodes, mixed))
+                            points["quality"].tolist(), points.index.tolist(), episodes, mixed, excluded))
     return curves
 
 
@@ -216,6 +228,7 @@ def bd_rate(
     metric: str = "psnr_mean",
     rate: str = "bitrate_kbps",
     method: str = "akima",
+    constraints: Any = None,
 ) -> list[BDResult]:
     """BD-rate and BD-quality of each test curve (default: every other curve) against ``baseline``.
 
@@ -223,8 +236,13 @@ def bd_rate(
     and ``test`` pick curves by group values (``{"vcodec": "libsvtav1"}``, ``"vcodec=h264,preset=medium"``)
     or by a bare value of the first ``group_by`` column. ``method`` is the ``bjontegaard`` interpolation
     (``akima`` by default, the package's recommendation for stability; ``pchip`` reproduces the JCT-VC
-    sheet). Each result's ``warning`` says when the figure should not be trusted.
+    sheet). Each result's ``warning`` says when the figure should not be trusted. ``constraints`` (a
+    :class:`~lerobot_videobench.decide.constraints.Constraints`) selects the source / episodes / camera;
+    a store mixing frame rates or differently sized sources is refused unless it allows mixing.
     """
+    from .constraints import select_results
+
+    results = select_results(results, constraints)
     if method not in METHODS:
         raise ValueError(f"method={method!r} must be one of {list(METHODS)}")
     import bjontegaard as bd
@@ -276,6 +294,10 @@ def _compare(bd: Any, base: Curve, cur: Curve, metric: str, rate: str, method: s
     for c in (base, cur):
         if c.mixed:
             notes.append(f"curve {c.label} mixes configurations differing in {c.mixed}: add them to group_by")
+    for c in (base, cur):
+        if c.excluded:
+            notes.append(f"curve {c.label} leaves out {len(c.excluded)} configuration(s) that failed or have a "
+                         f"decode hazard on some episode: {', '.join(c.excluded)}")
     if base.episodes and cur.episodes and base.episodes != cur.episodes:
         notes.append("curves were measured on different episodes: compare on the same episodes")
     return BDResult(

@@ -5,7 +5,8 @@ LeRobot's own docs suggest comparing video duration with episode duration and ro
 ``fps x duration``; the failures users hit are subtler (issue #3177 and friends): frames dropped by the
 streaming encoder (the mp4 is shorter than the parquet), ``from_timestamp`` values that drift away from
 the packets' real PTS in long concatenated files, files from merged datasets encoded differently.
-This module checks all of them per (episode, camera), by frame index rather than by float timestamp.
+This module checks all of them per (episode, camera), by frame index rather than by float timestamp,
+and checks the streams against the encoder settings LeRobot recorded in ``info.json``.
 
 Cost: by default every video file is only *demuxed* (packet timestamps and keyframe flags, no
 decoding; a few ms per thousand frames), which is enough to count frames, find missing or duplicate
@@ -29,6 +30,8 @@ import numpy as np
 from ..encoding import VideoFileError
 from ..encoding.video_files import open_video
 from ..episodes.lerobot import LeRobotDataset, fetch_hub_files, open_hub_dataset, parse_repo_id
+from ..episodes.recorded import RecordedEncoder, differing_settings
+from ..episodes.sources import partial_download_note
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +141,14 @@ class HealthReport:
     files: list[FileHealth] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Information that is not a defect: merged settings, cameras recorded differently, partial downloads.
+    notes: list[str] = field(default_factory=list)
+    #: Per video camera: what ``info.json`` records (:class:`RecordedEncoder` fields) and what the checked
+    #: streams hold (``stream``: codecs, pix_fmts, largest keyframe interval).
+    recorded_encoder: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Selected episodes listed in meta whose files are not on disk (a partial download): not checked,
+    #: not counted as dropped frames.
+    missing_episodes: list[int] = field(default_factory=list)
     elapsed_s: float = 0.0
 
     @property
@@ -161,6 +172,7 @@ class HealthReport:
             "source": self.source, "version": self.version, "fps": self.fps, "decode": self.decode,
             "tolerance_frames": self.tolerance_frames, "episode_indices": self.episode_indices,
             "cameras": self.cameras, "ok": self.ok, "problems": self.problems, "warnings": self.warnings,
+            "notes": self.notes, "recorded_encoder": self.recorded_encoder, "missing_episodes": self.missing_episodes,
             "frames_expected": self.frames_expected, "frames_dropped": self.frames_dropped,
             "elapsed_s": self.elapsed_s, "episodes": self.table(), "files": [asdict(f) for f in self.files],
         }
@@ -344,13 +356,66 @@ def _check_stream(
             problems.append(f"{where}: {name} is {got}, info.json says video.{name}={want}")
         elif want is None and reference is not None and got != getattr(reference, name):
             problems.append(f"{where}: {name} is {got}, {reference.file} has {getattr(reference, name)}")
-    g = expected.get("video.g")
-    if isinstance(g, int) and fh.max_keyframe_interval and fh.max_keyframe_interval > g:
+    return problems, warnings
+
+
+def _check_gop(fh: FileHealth, g: int | None, longest_episode: int) -> tuple[list[str], list[str]]:
+    """The measured keyframe spacing against the recorded ``video.g``.
+
+    A GOP longer than ``g`` cannot come from an encoder given ``g`` (a problem: info.json misdescribes the
+    file). Shorter GOPs are normal (x264 closes GOPs a frame early, scene cuts, episode ends), so only a
+    file whose longest GOP is under half of ``g`` although an episode holds ``g`` frames is flagged, as a
+    warning.
+    """
+    problems, warnings = [], []
+    interval = fh.max_keyframe_interval
+    if g is None or not interval or fh.error:
+        return problems, warnings
+    where = f"{fh.file} (camera {fh.camera}, episode(s) {_indices(fh.episodes)})"
+    if interval > g:
+        problems.append(
+            f"{where}: keyframes up to {interval} frames apart, but info.json records video.g={g}: "
+            "the file was encoded with other settings than info.json says"
+        )
+    elif 2 * interval < g and longest_episode >= g:
         warnings.append(
-            f"{where}: keyframes up to {fh.max_keyframe_interval} frames apart, info.json says video.g={g} "
-            "(encoded with other settings than info.json records)"
+            f"{where}: keyframes at most {interval} frames apart in episodes of up to {longest_episode} frames, "
+            f"but info.json records video.g={g}: probably encoded with a smaller g than recorded"
         )
     return problems, warnings
+
+
+def _recorded_notes(recorded: list[RecordedEncoder]) -> list[str]:
+    """Information about the recorded settings themselves: nulls left by a merge, cameras recorded with
+    different settings, settings never recorded. None of it is a defect on its own."""
+    notes = []
+    for rec in recorded:
+        if rec.null_fields:
+            notes.append(
+                f"camera {rec.camera}: info.json records {', '.join('video.' + n for n in rec.null_fields)} as null "
+                "(what merging datasets recorded with different settings leaves); those settings are unknown, "
+                "the streams are checked on their own"
+            )
+    unrecorded = [rec.camera for rec in recorded if not rec.recorded]
+    if unrecorded:
+        notes.append(
+            f"camera(s) {', '.join(unrecorded)}: info.json records no encoder settings (g, crf, preset, ...): "
+            "written before LeRobot 0.6; only codec and pix_fmt are checked"
+        )
+    for name, by_camera in differing_settings(recorded).items():
+        shown = ", ".join(f"{cam}={'null' if v is None else v}" for cam, v in by_camera.items())
+        notes.append(f"cameras recorded with different video.{name}: {shown}")
+    return notes
+
+
+def _stream_summary(files: list[FileHealth]) -> dict[str, Any]:
+    readable = [f for f in files if f.codec is not None]
+    intervals = [f.max_keyframe_interval for f in readable if f.max_keyframe_interval]
+    return {
+        "files": len(files), "codecs": sorted({f.codec for f in readable}),
+        "pix_fmts": sorted({str(f.pix_fmt) for f in readable}),
+        "max_keyframe_interval": max(intervals) if intervals else None,
+    }
 
 
 def _check_episode(
@@ -464,9 +529,13 @@ def check_health(
     indices, video duration against ``length / fps``, timestamp drift against ``from_timestamp + i/fps``
     (flagged above ``tolerance_frames``; LeRobot's 1e-4 s tolerance noted), and the dropped-frame
     estimate. Per file: stream settings against ``info.json`` and across files, truncation, keyframe
-    spacing against ``video.g``. Per episode: data rows against ``length`` (metadata indices for v3,
-    and the data parquet files when they are local). On the Hub only ``meta/`` and the needed videos are
-    fetched. ``decode=True`` also decodes the frames (see the module docstring for the cost).
+    spacing against the recorded ``video.g`` (a longer GOP is a problem). Per camera: the encoder
+    settings ``info.json`` records (``recorded_encoder``), with notes for nulls left by a merge and for
+    cameras recorded differently (information, not problems). Per episode: data rows against ``length``
+    (metadata indices for v3, and the data parquet files when they are local). Episodes listed in meta
+    with none of their files on a local disk are a partial download: one note, not checked, not counted
+    as dropped. On the Hub only ``meta/`` and the needed videos are fetched. ``decode=True`` also
+    decodes the frames (see the module docstring for the cost).
     """
     if not isinstance(tolerance_frames, (int, float)) or isinstance(tolerance_frames, bool) or not tolerance_frames > 0:
         raise ValueError(f"tolerance_frames={tolerance_frames!r} must be a positive number of frames")
@@ -484,10 +553,22 @@ def check_health(
             report.warnings.append(f"camera {key} is stored as images: only the data row counts are checked")
     if repo_id is not None and video_cams:
         fetch_hub_files(ds, repo_id, ds.needed_files(eps, video_cams), token=token)
-    selected = set(eps)
+    # a local partial download: episodes with none of their files on disk are skipped, with one line
+    report.missing_episodes = ds.missing_episodes(eps, cams) if repo_id is None else []
+    if report.missing_episodes:
+        if len(report.missing_episodes) == len(eps):
+            report.problems.append(
+                f"none of the {len(eps)} selected episode(s) has its files on disk: nothing could be checked"
+            )
+        else:
+            report.notes.append(partial_download_note(report.missing_episodes, len(eps)))
+    selected = set(eps) - set(report.missing_episodes)
+    recorded = [ds.recorded_encoder(key) for key in video_cams]
+    report.notes += _recorded_notes(recorded)
 
-    for key in video_cams:
+    for key, rec in zip(video_cams, recorded):
         expected_info = ds.feature_info(key)
+        camera_files: list[FileHealth] = []
         # every episode of a file (selected or not) is needed to know where each one starts in it
         layout: dict[str, list[int]] = {}
         for ep in sorted(ds.episodes) if ds.is_v3 else eps:
@@ -506,15 +587,17 @@ def check_health(
             probe = _probe(path, rel, key, members)
             fh = probe.health
             report.files.append(fh)
+            camera_files.append(fh)
             missing_file = fh.error == "file not found"
             if fh.error and not missing_file:
                 report.problems.append(f"{rel} (camera {key}, episode(s) {_indices(members)}): {fh.error}")
+            lengths = [int(ds.episodes[ep]["length"]) for ep in members]
             if fh.codec is not None:
                 problems, warnings = _check_stream(fh, expected_info, fps, reference)
-                report.problems += problems
-                report.warnings += warnings
+                gop_problems, gop_warnings = _check_gop(fh, rec.g, max(lengths))
+                report.problems += problems + gop_problems
+                report.warnings += warnings + gop_warnings
                 reference = reference or fh
-            lengths = [int(ds.episodes[ep]["length"]) for ep in members]
             aligned = fh.error is None and fh.frames == sum(lengths)
             decoded = None
             if decode and fh.frames:
@@ -556,6 +639,7 @@ def check_health(
                 report.warnings.append(
                     f"{rel} (camera {key}): {int((~claimed).sum())} of its {fh.frames} frames belong to no episode"
                 )
+        report.recorded_encoder[key] = {**rec.to_dict(), "stream": _stream_summary(camera_files)}
 
     # data rows against length
     rows_by_ep: dict[int, int] = {}
@@ -570,7 +654,7 @@ def check_health(
                         f"length says {int(r['length'])}"
                     )
     if repo_id is None and ds.info.get("data_path"):
-        rows_by_ep, data_problems = _data_rows(ds, eps)
+        rows_by_ep, data_problems = _data_rows(ds, [ep for ep in eps if ep in selected])
         report.problems += data_problems
         for ep, n in sorted(rows_by_ep.items()):
             length = int(ds.episodes[ep]["length"])

@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..bench.summary import summarize
+from ..bench.summary import exclusions, summarize, usable
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
+from ..errors import InvalidValueError
+from .constraints import Constraints, select_results
 
 #: Objective name -> (column of the summary table, "min" or "max").
 OBJECTIVES: dict[str, tuple[str, str]] = {
@@ -61,23 +63,40 @@ def _per_config(results: Any) -> Any:
     return summarize(results)
 
 
-def pareto_front(results: Any, objectives: tuple[str, ...] | list[str] = ("bytes_per_frame", "ssim_mean")) -> Any:
+def pareto_front(
+    results: Any,
+    objectives: tuple[str, ...] | list[str] = ("bytes_per_frame", "ssim_mean"),
+    *,
+    constraints: Constraints | None = None,
+) -> Any:
     """Per-configuration table with a boolean ``pareto`` column, for two or three objectives.
 
     Objectives are names of :data:`OBJECTIVES` (e.g. ``bytes_per_frame``, ``ssim_p5``, ``realtime_factor``,
-    ``load_ms``). The front is sorted by the first objective.
+    ``load_ms``). The front is sorted by the first objective. A configuration that failed or has a decode
+    hazard on any episode stays in the table (``excluded`` says why) but is never on the front.
+    ``constraints`` selects the trials (source,
+    episodes, camera; codecs) and, like every decision, refuses a store mixing frame rates or differently
+    sized sources unless it allows mixing.
     """
     objectives = list(objectives)
     unknown = [o for o in objectives if o not in OBJECTIVES]
     if unknown or not 2 <= len(objectives) <= 3:
         raise ValueError(f"objectives={objectives} must be 2 or 3 names among {sorted(OBJECTIVES)}")
+    if results is not None and len(results):
+        results = select_results(results, constraints)
     table = _per_config(results)
     table = table[table["trials"] > table["failed"]].copy() if "failed" in table else table.copy()
+    if constraints is not None and constraints.codecs and "vcodec" in table.columns:
+        table = table[table["vcodec"].isin(list(constraints.codecs))].copy()
     cols = [OBJECTIVES[o][0] for o in objectives]
     missing = [c for c in cols if c not in table.columns]
     if missing:
         raise ValueError(f"results lack the columns {missing} needed for objectives {objectives}")
-    table["pareto"] = pareto_mask(table[cols].to_numpy(dtype=float), [OBJECTIVES[o][1] for o in objectives])
+    failures, hazards = exclusions(table)
+    table["excluded"] = [hazards.get(lb) or failures.get(lb) for lb in table["label"]]
+    values = table[cols].to_numpy(dtype=float, copy=True)
+    values[table["excluded"].notna().to_numpy()] = np.nan  # NaN rows are never on the front
+    table["pareto"] = pareto_mask(values, [OBJECTIVES[o][1] for o in objectives])
     return table.sort_values(cols[0], kind="stable").reset_index(drop=True)
 
 
@@ -95,7 +114,8 @@ class Recommendation:
     binding: list[str] = field(default_factory=list)
     runners_up: list[dict[str, Any]] = field(default_factory=list)
     vs_default: dict[str, float] | None = None
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # unmet constraints, and configs that failed
+    hazards: dict[str, str] = field(default_factory=dict)  # configs LeRobot's decoders cannot read right
     rationale: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,6 +130,7 @@ class Recommendation:
             "runners_up": self.runners_up,
             "vs_default": self.vs_default,
             "failures": self.failures,
+            "hazards": self.hazards,
             "rationale": self.rationale,
         }
 
@@ -144,61 +165,68 @@ def _is_default(row: Any) -> bool:
 
 def recommend(
     results: Any,
+    constraints: Constraints | None = None,
     *,
     min_ssim: float | None = None,
     min_psnr: float | None = None,
-    cameras: int = 1,
-    fps: int = 30,
-    headroom: float = 1.5,
+    cameras: int | None = None,
+    fps: int | None = None,
+    headroom: float | None = None,
     max_load_ms: float | None = None,
     codecs: list[str] | None = None,
-    quality_stat: str = "mean",
+    quality_stat: str | None = None,
 ) -> Recommendation:
     """The smallest-bytes configuration meeting every constraint, with a rationale.
 
-    Constraints: SSIM / PSNR (``quality_stat`` ``mean`` or ``p5`` of the per-frame values), real-time
-    encoding of ``cameras`` streams at ``fps`` with a ``headroom`` factor (the configuration's measured
-    single-stream encode fps on its slowest episode must reach ``cameras * fps * headroom``; check it live with
-    ``check_realtime``), random-access load time (1-frame query, p95 ms), and allowed codecs.
+    ``constraints`` (a :class:`~lerobot_videobench.decide.constraints.Constraints`; keyword arguments
+    override its fields) says: SSIM / PSNR (``quality_stat`` ``mean`` or ``p5`` of the per-frame values),
+    real-time encoding of ``cameras`` streams at ``fps`` with a ``headroom`` factor (the configuration's
+    measured single-stream encode fps on its slowest episode must reach ``cameras * fps * headroom``;
+    check it live with ``check_realtime``), random-access load time (1-frame query, p95 ms), allowed
+    codecs, and which source / episodes / camera of the store to decide on. Unset ``fps`` and ``cameras``
+    are the selected trials' own (their frame rate, their camera count).
     When nothing qualifies, each failing constraint says the best value measured and the gap.
     """
-    if quality_stat not in ("mean", "p5"):
-        raise ValueError(f"quality_stat={quality_stat!r} must be 'mean' or 'p5'")
-    for name, value in (("cameras", cameras), ("fps", fps)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}={value!r} must be a positive integer")
-    if not headroom > 0:
-        raise ValueError(f"headroom={headroom!r} must be > 0 (1.5 means 50% spare encoder capacity)")
-    if min_ssim is not None and not 0.0 <= min_ssim <= 1.0:
-        raise ValueError(f"min_ssim={min_ssim!r} is outside [0, 1]")
-    if min_psnr is not None and not min_psnr == min_psnr:
-        raise ValueError(f"min_psnr={min_psnr!r} must be a number of dB")
-    table = _per_config(results)
-    table = table[table["trials"] > table["failed"]].reset_index(drop=True)
-    if not len(table):
-        raise ValueError("no successful trial in the results: nothing to recommend from")
+    overrides = {k: v for k, v in dict(min_ssim=min_ssim, min_psnr=min_psnr, cameras=cameras, fps=fps,
+                                         headroom=headroom, max_load_ms=max_load_ms, quality_stat=quality_stat,
+                                         codecs=tuple(codecs) if codecs else None).items() if v is not None}
+    if results is None or len(results) == 0:
+        raise InvalidValueError("results are empty: run a sweep first")
+    c = Constraints.for_results(results, constraints, **overrides)
+    selected = select_results(results, c)
+    table = _per_config(selected)
+    if not (table["trials"] > table["failed"]).any():
+        raise InvalidValueError("no successful trial in the results: nothing to recommend from")
+    # a configuration that failed or misreads on ANY episode is out: its figures would rest on the rest
+    failed_configs, hazards = exclusions(table)
+    excluded = _excluded_lines(failed_configs, hazards)
+    table = usable(table).reset_index(drop=True)
+    quality_stat = c.quality_stat
     ssim_col, psnr_col = f"ssim_{quality_stat}", f"psnr_{quality_stat}"
-    need_fps = cameras * fps * headroom
+    need_fps = c.required_encode_fps
     checks: dict[str, tuple[str, str, float]] = {}  # name -> (column, sense, threshold)
-    if min_ssim is not None:
-        checks["min_ssim"] = (ssim_col, "max", float(min_ssim))
-    if min_psnr is not None:
-        checks["min_psnr"] = (psnr_col, "max", float(min_psnr))
+    if c.min_ssim is not None:
+        checks["min_ssim"] = (ssim_col, "max", float(c.min_ssim))
+    if c.min_psnr is not None:
+        checks["min_psnr"] = (psnr_col, "max", float(c.min_psnr))
     # judged on the slowest episode (a wrist camera's speed says nothing of the top camera's)
     realtime_col = "encode_fps_min" if "encode_fps_min" in table.columns else "encode_fps"
     checks["realtime"] = (realtime_col, "max", float(need_fps))
-    if max_load_ms is not None:
+    if c.max_load_ms is not None:
         load_col = "load_1_frame_p95_ms" if "load_1_frame_p95_ms" in table.columns else "load_1_frame_p50_ms"
-        checks["max_load_ms"] = (load_col, "min", float(max_load_ms))
+        checks["max_load_ms"] = (load_col, "min", float(c.max_load_ms))
 
+    constraints_out = {**c.to_dict(), "required_encode_fps": need_fps, "ssim_flavour": _flavour(selected)}
     measured = table  # before the codec filter: LeRobot's default stays the reference when filtered out
-    if codecs:
-        codecs = [("libsvtav1" if c == "av1" else c) for c in codecs]
+    if c.codecs:
+        codecs = list(c.codecs)
         table = table[table["vcodec"].isin(codecs)].reset_index(drop=True)
-        if not len(table):
-            return Recommendation(False, None, None, None, constraints={"codecs": codecs},
-                                  failures={"codecs": f"no measured configuration uses {codecs}"},
-                                  rationale=[f"No measured configuration uses codecs {codecs}."])
+    if not len(table):
+        why = f"no usable measured configuration uses {list(c.codecs)}" if c.codecs else \
+            "every measured configuration failed or has a decode hazard"
+        return Recommendation(False, None, None, None, constraints=constraints_out,
+                              failures={"codecs" if c.codecs else "usable": why, **failed_configs}, hazards=hazards,
+                              rationale=[f"No recommendation: {why}."] + excluded)
 
     passes = {}
     for name, (col, sense, thr) in checks.items():
@@ -207,11 +235,7 @@ def recommend(
     ok = np.ones(len(table), dtype=bool)
     for m in passes.values():
         ok &= m.fillna(False).to_numpy()
-    constraints = {
-        "min_ssim": min_ssim, "min_psnr": min_psnr, "quality_stat": quality_stat, "cameras": cameras, "fps": fps,
-        "headroom": headroom, "required_encode_fps": need_fps, "max_load_ms": max_load_ms, "codecs": codecs,
-        "ssim_flavour": _flavour(results),
-    }
+    constraints = constraints_out
     by_size = table.assign(_ok=ok).sort_values("bytes_per_frame", kind="stable")
     if not ok.any():
         failures = {}
@@ -225,7 +249,8 @@ def recommend(
         if not failures:
             failures["combination"] = "each constraint is met by some configuration, but no configuration meets all"
         lines = ["No measured configuration meets every constraint."] + [f"{k}: {v}" for k, v in failures.items()]
-        return Recommendation(False, None, None, None, constraints=constraints, failures=failures, rationale=lines)
+        return Recommendation(False, None, None, None, constraints=constraints, failures={**failures, **failed_configs},
+                              hazards=hazards, rationale=lines + excluded)
 
     winner = by_size[by_size["_ok"]].iloc[0]
     config, threads = config_from_row(winner)
@@ -236,19 +261,51 @@ def recommend(
                    "encode_fps_min", "realtime_factor", "load_1_frame_p50_ms", "load_1_frame_p95_ms"]
     pick = lambda r: {c: (None if c not in r or r[c] != r[c] else float(r[c])) for c in metric_cols}  # noqa: E731
     rec = Recommendation(True, config, threads, str(winner["label"]), metrics=pick(winner), constraints=constraints,
-                         binding=binding, runners_up=[{"label": str(r["label"]), **pick(r)} for _, r in runners.iterrows()])
-    defaults = measured[[_is_default(r) for _, r in measured.iterrows()]]
+                         binding=binding, runners_up=[{"label": str(r["label"]), **pick(r)} for _, r in runners.iterrows()],
+                         failures=failed_configs, hazards=hazards)
+    everything = _per_config(selected)  # the default is the reference even when it is itself excluded
+    defaults = everything[[_is_default(r) for _, r in everything.iterrows()]]
     if len(defaults):
-        d = defaults.iloc[0]
-        rec.vs_default = {
-            "bytes": _ratio(winner["bytes_per_frame"], d["bytes_per_frame"]),
-            ssim_col: _ratio(winner[ssim_col], d[ssim_col]),
-            psnr_col: _ratio(winner[psnr_col], d[psnr_col]),
-            "encode_fps": _ratio(winner["encode_fps"], d["encode_fps"]),
-            "load_ms": _ratio(winner.get("load_1_frame_p50_ms"), d.get("load_1_frame_p50_ms")),
-        }
-    rec.rationale = _rationale(rec, checks, smaller, passes, len(table))
+        rec.vs_default = _vs_default(selected, winner, defaults.iloc[0], ssim_col, psnr_col)
+    rec.rationale = _rationale(rec, checks, smaller, passes, len(table)) + excluded
     return rec
+
+
+def _excluded_lines(failures: dict[str, str], hazards: dict[str, str]) -> list[str]:
+    lines = []
+    if failures:
+        lines.append(f"Excluded {len(failures)} configuration(s) that failed on some episode: "
+                     + "; ".join(f"{k} ({v})" for k, v in failures.items()) + ".")
+    if hazards:
+        lines.append(f"Excluded {len(hazards)} configuration(s) that LeRobot's training decoders do not read back "
+                     "correctly (decode hazards): " + "; ".join(f"{k} ({v})" for k, v in hazards.items()) + ".")
+    return lines
+
+
+def _vs_default(results: Any, winner: Any, default: Any, ssim_col: str, psnr_col: str) -> dict[str, float] | None:
+    """Winner / default ratios on the episodes BOTH measured successfully (raw rows), so a config measured
+    on fewer or other episodes is not compared with an average over different footage."""
+    if "key" in results.columns:  # raw rows: restrict both to their common successful episodes
+        ep_col = "source_fingerprint" if "source_fingerprint" in results.columns else "episode_key"
+        ok = results[results["status"] == "ok"]
+        eps = [set(ok.loc[ok["label"] == r["label"], ep_col]) for r in (winner, default)]
+        common = eps[0] & eps[1]
+        if not common:
+            return None
+        both = summarize(ok[ok["label"].isin([winner["label"], default["label"]]) & ok[ep_col].isin(common)])
+        pick = {str(r["label"]): r for _, r in both.iterrows()}
+        winner, default = pick[str(winner["label"])], pick[str(default["label"])]
+        episodes = len(common)
+    else:
+        episodes = None
+    return {
+        "bytes": _ratio(winner["bytes_per_frame"], default["bytes_per_frame"]),
+        ssim_col: _ratio(winner[ssim_col], default[ssim_col]),
+        psnr_col: _ratio(winner[psnr_col], default[psnr_col]),
+        "encode_fps": _ratio(winner["encode_fps"], default["encode_fps"]),
+        "load_ms": _ratio(winner.get("load_1_frame_p50_ms"), default.get("load_1_frame_p50_ms")),
+        "episodes": episodes,
+    }
 
 
 def _flavour(results: Any) -> str | None:
@@ -288,7 +345,8 @@ def _rationale(rec: Recommendation, checks: dict, smaller: Any, passes: dict, n:
         v = rec.vs_default
         q = "ssim_" + c["quality_stat"]
         lines.append(
-            f"Against LeRobot's default (libsvtav1 crf30 g2 p12) on the same episodes: bytes x{v['bytes']:.2f}, "
+            f"Against LeRobot's default (libsvtav1 crf30 g2 p12) on the {v['episodes'] or ''} episode(s) both "
+            f"measured: bytes x{v['bytes']:.2f}, "
             f"SSIM x{v[q]:.4f}, encode fps x{v['encode_fps']:.2f}, load time x{v['load_ms']:.2f}."
         )
     else:

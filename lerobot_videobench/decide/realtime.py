@@ -22,6 +22,7 @@ import numpy as np
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
 from ..encoding.streaming import CameraStreamResult, StreamingVideoEncoder, _to_hwc_uint8
 from ..episodes import Episode
+from .constraints import DEFAULT_HEADROOM
 
 #: Distinct frames kept in memory and cycled (ping-pong, so motion stays continuous).
 MAX_POOL_FRAMES = 120
@@ -69,7 +70,7 @@ class RealtimeReport:
     frames_encoded: int = 0
     frames_dropped: int = 0
     headroom: float = float("nan")
-    required_headroom: float = 1.5
+    required_headroom: float = DEFAULT_HEADROOM
     verdict: str = ""
     message: str = ""
 
@@ -166,7 +167,7 @@ def check_realtime(
     queue_maxsize: int = 30,
     frames: Any = None,
     *,
-    required_headroom: float = 1.5,
+    required_headroom: float | None = None,
 ) -> RealtimeReport:
     """Stream-encode ``cameras`` x ``seconds`` of W x H frames at ``fps`` and report drops and headroom.
 
@@ -190,6 +191,8 @@ def check_realtime(
         isinstance(encoder_threads, bool) or not isinstance(encoder_threads, (int, np.integer)) or encoder_threads < 1
     ):
         raise ValueError(f"encoder_threads={encoder_threads!r} must be a positive integer or None")
+    if required_headroom is None:
+        required_headroom = DEFAULT_HEADROOM
     if not required_headroom >= 1:
         raise ValueError(f"required_headroom={required_headroom!r} must be >= 1 (encode capacity over demand)")
     _check_even(config.pix_fmt, int(width), int(height))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..bench.store import ResultStore
+from ..bench.summary import is_hazard
 from ..bench.trial import MeasureSettings, TrialSpec, relevant_versions, run_trial, trial_key
 from ..encoding import VideoEncoderConfig
 from ..episodes import Episode
@@ -72,6 +73,7 @@ class SearchResult:
     episodes: int = 0
     bytes_per_frame: float | None = None
     message: str = ""
+    hazards: dict[int, str] = field(default_factory=dict)  # crf -> decode issue (LeRobot's decoders misread it)
 
     @property
     def column(self) -> str:
@@ -96,6 +98,7 @@ class SearchResult:
             "episodes": self.episodes,
             "bytes_per_frame": self.bytes_per_frame,
             "message": self.message,
+            "hazards": {str(k): v for k, v in self.hazards.items()},
         }
 
 
@@ -115,6 +118,7 @@ class _Prober:
         self.known: dict[int, tuple[float, bool, float | None]] = {}  # crf -> (quality, from_cache, bytes/frame)
         self.encodes = 0
         self.cached = 0
+        self.hazards: dict[int, str] = {}  # crf -> decode issue on some episode
         self.sweep_id = f"search-{uuid.uuid4().hex[:8]}"
 
     def keys(self, crf: int) -> list[str]:
@@ -132,7 +136,13 @@ class _Prober:
             if all(k in ok for k in keys):
                 rows = [self.store.summary(k) for k in keys]
                 out[crf] = self._aggregate(rows)
+                self._note_hazard(crf, rows)
         return out
+
+    def _note_hazard(self, crf: int, rows: list[dict[str, Any]]) -> None:
+        issues = [r.get("decode_issue") or "wrong frames" for r in rows if is_hazard(r.get("decode_ok"))]
+        if issues:
+            self.hazards[crf] = f"decode hazard on {len(issues)} of {len(rows)} episode(s): {issues[0]}"
 
     def _aggregate(self, rows: list[dict[str, Any]]) -> tuple[float, float | None]:
         values = [float(r.get(self.column, math.nan)) for r in rows]
@@ -166,6 +176,7 @@ class _Prober:
             rows.append(result.summary())
         self.encodes += ran
         self.cached += len(rows) - ran
+        self._note_hazard(crf, rows)
         quality, size = self._aggregate(rows)
         if math.isnan(quality):
             raise RuntimeError(f"probe {spec.label} measured no {self.column}")
@@ -267,6 +278,13 @@ def search_crf(
         best = probe.known[best_crf][0]
         result.message = (f"target unreachable: even crf {best_crf} gives {tag} {best:.5g}, short of "
                           f"{target:.5g} by {target - best:.4g}")
+        return result
+    result.hazards = dict(sorted(probe.hazards.items()))
+    if good in probe.hazards:  # meets the target, but a training run cannot read it back correctly
+        result.crf = good
+        result.quality, _, result.bytes_per_frame = probe.known[good]
+        result.message = (f"crf {good} meets the target ({tag} {result.quality:.5g} >= {target:.5g}) but is not "
+                          f"recommended: {probe.hazards[good]}")
         return result
     result.found, result.crf = True, good
     result.config = make_spec(good).config

@@ -17,6 +17,7 @@ from .config import (  # noqa: E402
     camera_encoder_defaults,
     resolve_auto_vcodec,
 )
+from .decoders import DECODERS, FrameTimestampError, decode_frames, default_decoder  # noqa: E402
 from .encode import EncodeStats, encode_video_frames, list_png_frames  # noqa: E402
 from .pyav_probe import EncoderProbe, library_versions, probe_encoder  # noqa: E402
 from .streaming import CameraStreamResult, StreamingVideoEncoder  # noqa: E402
@@ -38,6 +39,8 @@ __all__ = [
     "VIDEO_CODECS_ALIASES",
     "VIDEO_ENCODER_INFO_FIELD_NAMES",
     "CameraStreamResult",
+    "DECODERS",
+    "FrameTimestampError",
     "EncodeStats",
     "EncoderProbe",
     "StreamingVideoEncoder",
@@ -46,6 +49,8 @@ __all__ = [
     "camera_encoder_defaults",
     "concatenate_video_files",
     "count_frames",
+    "decode_frames",
+    "default_decoder",
     "encode_video_frames",
     "get_video_duration_in_s",
     "get_video_info",

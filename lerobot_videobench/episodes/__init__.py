@@ -12,6 +12,7 @@ from .episode import (
 )
 from .files import PngFolderFrames, VideoClipFrames, load_png_folder, load_video_file
 from .lerobot import LeRobotDataset, ParquetImageFrames
+from .recorded import RecordedEncoder, recorded_encoder
 from .sample import available_samples, sample_dir
 from .sources import (
     CameraInfo,
@@ -30,6 +31,7 @@ __all__ = [
     "Episode",
     "LeRobotDataset",
     "RawFrameFile",
+    "RecordedEncoder",
     "ParquetImageFrames",
     "PngFolderFrames",
     "Provenance",
@@ -44,6 +46,7 @@ __all__ = [
     "load_episodes",
     "load_png_folder",
     "load_video_file",
+    "recorded_encoder",
     "register_source_kind",
     "sample_dir",
     "source_kinds",

@@ -25,6 +25,7 @@ from ..encoding import VideoFileError
 from ..errors import SourceError
 from .episode import Episode, Provenance, file_source_id
 from .files import VideoClipFrames, encoder_settings, frames_in_clip, is_lossless
+from .recorded import RecordedEncoder, recorded_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -301,6 +302,10 @@ class LeRobotDataset:
         feat = self.cameras[key]
         return dict(feat.get("info") or feat.get("video_info") or {})
 
+    def recorded_encoder(self, key: str) -> RecordedEncoder:
+        """The encoder settings ``info.json`` records for camera ``key`` (values, nulls, missing fields)."""
+        return recorded_encoder(key, self.feature_info(key))
+
     def shape(self, key: str) -> tuple[int, int]:
         """(height, width) from the feature's ``names``/``shape`` (HWC in recent datasets, CHW in old ones)."""
         feat = self.cameras[key]
@@ -392,6 +397,23 @@ class LeRobotDataset:
                 else:
                     files.extend(self.data_relpaths(ep))
         return list(dict.fromkeys(files))
+
+    def missing_episodes(
+        self, episodes: Sequence[int] | None = None, cameras: Sequence[str] | None = None
+    ) -> list[int]:
+        """Episodes listed in the metadata none of whose files (for ``cameras``) is on disk: a partial
+        download (``hf download --include ...``), not damage. An episode with some of its files present
+        is not listed here; its missing files are a problem for the checks that need them."""
+        eps = sorted(self.episodes) if episodes is None else list(episodes)
+        cams = list(self.cameras) if cameras is None else list(cameras)
+        exists: dict[str, bool] = {}
+
+        def present(rel: str) -> bool:
+            if rel not in exists:
+                exists[rel] = (self.root / rel).is_file()
+            return exists[rel]
+
+        return [ep for ep in eps if not any(present(rel) for rel in self.needed_files([ep], cams))]
 
     # ------------------------------------------------------------------ episodes
     def episode(self, ep: int, key: str, *, check: bool = True) -> Episode:

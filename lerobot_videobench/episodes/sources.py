@@ -18,6 +18,7 @@ from ..encoding.encode import FRAME_FILE_RE
 from .episode import Episode
 from .files import encoder_settings, is_lossless, load_png_folder, load_video_file
 from .lerobot import LeRobotDataset, _sniff_image, load_hub_episodes, open_hub_dataset, parse_repo_id
+from .recorded import RecordedEncoder
 from .sample import is_sample, sample_path
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class CameraInfo:
     pix_fmt: str | None = None
     encoder_settings: dict[str, Any] = field(default_factory=dict)
     lossy: bool | None = None  # None: unknown without reading frames
+    recorded_encoder: RecordedEncoder | None = None  # what info.json records (LeRobot datasets only)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class SourceInfo:
     version: str | None = None
     path: str | None = None
     notes: tuple[str, ...] = ()
+    #: Episodes the metadata lists but whose files are not on disk (a partial download; local datasets).
+    missing_episodes: list[int] = field(default_factory=list)
 
     @property
     def num_episodes(self) -> int:
@@ -126,7 +130,15 @@ def _kind_for(source: str) -> SourceKind:
 
 
 # ---------------------------------------------------------------------------------------- LeRobot kinds
-def _dataset_describe(ds: LeRobotDataset, kind: str, source: str) -> SourceInfo:
+def partial_download_note(missing: list[int], total: int) -> str:
+    """The one summary line for episodes listed in meta but absent on disk."""
+    from .lerobot import _ranges
+
+    return (f"partial download: {len(missing)} of {total} episodes listed in meta have no files on disk "
+            f"(episodes {_ranges(missing)}); they are not read or checked")
+
+
+def _dataset_describe(ds: LeRobotDataset, kind: str, source: str, *, local: bool = True) -> SourceInfo:
     cams = []
     for key, feat in ds.cameras.items():
         h, w = ds.shape(key)
@@ -143,9 +155,13 @@ def _dataset_describe(ds: LeRobotDataset, kind: str, source: str) -> SourceInfo:
 
                 reader = ParquetImageFrames(tuple(map(str, files)), key, first, 1, str(ds.root))
                 codec, lossy = _sniff_image(reader.first_bytes())
-        cams.append(CameraInfo(key, w, h, ds.fps, feat["dtype"], codec, pix_fmt, settings, lossy))
+        recorded = ds.recorded_encoder(key) if feat["dtype"] == "video" else None
+        cams.append(CameraInfo(key, w, h, ds.fps, feat["dtype"], codec, pix_fmt, settings, lossy, recorded))
     total = sum(int(r["length"]) for r in ds.episodes.values())
-    return SourceInfo(source, kind, ds.fps, sorted(ds.episodes), total, cams, ds.version, str(ds.root), ds.notes)
+    missing = ds.missing_episodes() if local else []
+    notes = ds.notes + ((partial_download_note(missing, len(ds.episodes)),) if missing else ())
+    return SourceInfo(source, kind, ds.fps, sorted(ds.episodes), total, cams, ds.version, str(ds.root), notes,
+                      missing)
 
 
 def _is_local_dataset(source: str) -> bool:
@@ -181,7 +197,7 @@ def _load_hub(source: str, episodes: Any, cameras: Any, max_frames: int | None, 
 
 def _describe_hub(source: str) -> SourceInfo:
     repo_id, revision = parse_repo_id(source)  # type: ignore[misc]
-    return _dataset_describe(open_hub_dataset(repo_id, revision, source=source), "hub", source)
+    return _dataset_describe(open_hub_dataset(repo_id, revision, source=source), "hub", source, local=False)
 
 
 # ---------------------------------------------------------------------------------------- file kinds

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from ..bench.frames import open_trial
 from ..bench.store import ResultStore, load_results
+from ..decide.constraints import Constraints, select_results
 from ..decide.export import ExportWarning, format_command, to_cli_args, to_yaml
 from ..decide.pareto import Recommendation, config_from_row, recommend
 from ..encoding import camera_encoder_defaults
@@ -131,12 +132,6 @@ def _default_label(table: Any) -> str | None:
         if config == defaults and threads is None:
             return str(row["label"])
     return None
-
-
-def _episodes_fps(results: Any) -> int:
-    if "fps" in results.columns and results["fps"].notna().any():
-        return int(results["fps"].dropna().max())
-    return 30
 
 
 # ---------------------------------------------------------------------------------------------- sections
@@ -392,11 +387,13 @@ def build_report(
     out: str | os.PathLike,
     *,
     title: str | None = None,
+    constraints: Constraints | None = None,
     min_ssim: float | None = None,
     min_psnr: float | None = None,
-    cameras: int = 1,
+    quality_stat: str | None = None,
+    cameras: int | None = None,
     fps: int | None = None,
-    headroom: float = 1.5,
+    headroom: float | None = None,
     max_load_ms: float | None = None,
     codecs: list[str] | None = None,
     realtime: Any = None,
@@ -406,8 +403,10 @@ def build_report(
 ) -> Path:
     """Write one self-contained HTML report of the results in ``store_path`` to ``out``; returns ``out``.
 
-    The recommendation uses the given constraints (with none, it only requires real-time encoding of
-    ``cameras`` streams at ``fps``, by default the episodes' frame rate, with ``headroom``).
+    The recommendation uses ``constraints`` (a :class:`~lerobot_videobench.decide.constraints.Constraints`,
+    the one ``recommend`` takes; keyword arguments override its fields). With none, it only requires
+    real-time encoding of the source's cameras at its frame rate with the default headroom; its source
+    filter restricts the whole report, which refuses a store mixing frame rates or sizes unless allowed.
     ``realtime`` is an optional :class:`~lerobot_videobench.decide.realtime.RealtimeReport` to include;
     ``cache_dir`` is the frame cache the sweep used (for the source frames of the thumbnails);
     ``keys`` restricts the report to those trials (e.g. one sweep's ``SweepSummary.keys``).
@@ -416,6 +415,11 @@ def build_report(
     results = load_results(store_path)
     if keys is not None and len(results):
         results = results[results["key"].isin(set(keys))].reset_index(drop=True)
+    overrides = {k: v for k, v in dict(min_ssim=min_ssim, min_psnr=min_psnr, quality_stat=quality_stat,
+                                         cameras=cameras, fps=fps, headroom=headroom, max_load_ms=max_load_ms,
+                                         codecs=tuple(codecs) if codecs else None).items() if v is not None}
+    constraints = Constraints.for_results(results, constraints, **overrides)
+    results = select_results(results, constraints)
     store = ResultStore(store_path, read_only=True)
     out = Path(out)
     title = title or f"lerobot-videobench report: {store_path.stem}"
@@ -429,11 +433,7 @@ def build_report(
     elif not (results["status"] == "ok").any():
         problem = "No trial succeeded: nothing to recommend from (see the failed trials below)."
     else:
-        rec = recommend(
-            results, min_ssim=min_ssim, min_psnr=min_psnr, cameras=cameras,
-            fps=fps if fps is not None else _episodes_fps(results), headroom=headroom,
-            max_load_ms=max_load_ms, codecs=codecs,
-        )
+        rec = recommend(results, constraints)
     picks: list[tuple[str, str]] = []
     if rec is not None and rec.qualified and rec.label:
         picks.append((rec.label, "Recommended"))

@@ -13,7 +13,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..bench import load_results
+from ..decide.constraints import Constraints
 from ..decide.pareto import Recommendation, recommend
+from ..errors import InvalidValueError
 from ..report.figures import config_table, pareto_figure
 from ._common import Panel, fmt, point_customdata, replace_figure, roomy
 from .selection import Selection
@@ -21,8 +23,6 @@ from .selection import Selection
 logger = logging.getLogger(__name__)
 
 QUALITY_METRICS = ("ssim_mean", "ssim_p5", "psnr_mean", "psnr_p5")
-#: Encoder capacity required over demand for "real-time": the headroom ``recommend`` uses by default.
-HEADROOM = 1.5
 #: Columns of the table, in order (those missing from the results are left out).
 TABLE_COLUMNS = (
     "label", "vcodec", "crf", "g", "preset", "pix_fmt", "encoder_threads", "bytes_per_frame", "bits_per_pixel",
@@ -125,12 +125,33 @@ class ExplorerPanel(Panel):
                 self.codec_filter.value = tuple(keep or codecs)
             finally:
                 self._syncing = False
+            self._source_defaults(results)
             ok = int((results["status"] == "ok").sum()) if "status" in results else len(results)
             self.set_status(f"{len(self.table)} configuration(s) from {len(results)} trial(s) ({ok} ok) in {path}",
                             "ok")
             self.render()
         if auto_select:
             self.select_recommended(fallback_smallest=True)
+
+    def _source_defaults(self, results: Any) -> None:
+        """Cameras and fps start at the source's own (its camera count, its frame rate)."""
+        try:
+            c = Constraints.for_results(results)
+        except InvalidValueError:  # a mixed store: the recommendation will say so; show its fastest rate
+            c = Constraints.for_results(results, Constraints(allow_mixed=True))
+        self._syncing = True
+        try:
+            self.cameras.value, self.fps.value = int(c.cameras), int(c.fps)
+        finally:
+            self._syncing = False
+
+    def constraints(self) -> Constraints:
+        """The panel's filters as the :class:`Constraints` every face uses."""
+        quality_stat = "p5" if self.metric.value.endswith("p5") else "mean"
+        all_codecs = set(self.codec_filter.options)
+        codecs = tuple(self.codec_filter.value) if set(self.codec_filter.value) != all_codecs else None
+        return Constraints(min_ssim=self.min_ssim.value or None, quality_stat=quality_stat,
+                           cameras=int(self.cameras.value), fps=int(self.fps.value), codecs=codecs or None)
 
     def filtered(self) -> Any:
         """The per-configuration table after the codec, minimum-SSIM and real-time filters."""
@@ -145,21 +166,14 @@ class ExplorerPanel(Panel):
             mask &= (table[ssim_col].astype(float) >= self.min_ssim.value).fillna(False).to_numpy()
         speed_col = "encode_fps_min" if "encode_fps_min" in table else "encode_fps"  # as recommend() judges
         if self.realtime_only.value and speed_col in table:
-            need = self.cameras.value * self.fps.value * HEADROOM
+            need = self.constraints().required_encode_fps
             mask &= (table[speed_col].astype(float) >= need).fillna(False).to_numpy()
         return table[mask].reset_index(drop=True)
 
     def _recommend(self) -> Recommendation | None:
         if self.table is None or not len(self.table):
             return None
-        quality_stat = "p5" if self.metric.value.endswith("p5") else "mean"
-        all_codecs = set(self.codec_filter.options)
-        codecs = list(self.codec_filter.value) if set(self.codec_filter.value) != all_codecs else None
-        return recommend(
-            self.table,
-            min_ssim=self.min_ssim.value or None, cameras=int(self.cameras.value), fps=int(self.fps.value),
-            headroom=HEADROOM, codecs=codecs, quality_stat=quality_stat,
-        )
+        return recommend(self.results, self.constraints())
 
     # -------------------------------------------------------------- rendering
     def render(self) -> None:
@@ -208,7 +222,7 @@ class ExplorerPanel(Panel):
             else:
                 head = (f"<b>Recommended: {html.escape(rec.label)}</b>" if rec.qualified
                         else "<b>No configuration meets every constraint</b>")
-                need = f"real-time: {self.cameras.value} camera(s) x {self.fps.value} fps x {HEADROOM:g} headroom"
+                need = self.constraints().describe()
                 lines = "".join(f"<li>{html.escape(x)}</li>" for x in rec.rationale)
                 self.recommendation_html.value = f"{head} <small>({need})</small><ul>{lines}</ul>"
         self.recommendation = rec

@@ -129,8 +129,9 @@ class SourcePanel(Panel):
             self.info_html.value = info_html(info)
             self._suspend = True
             try:
-                self.episodes_select.options = [(f"episode {i}", i) for i in info.episodes]
-                self.episodes_select.value = tuple(info.episodes[:1])
+                present = [i for i in info.episodes if i not in set(info.missing_episodes)]  # partial download
+                self.episodes_select.options = [(f"episode {i}", i) for i in present]
+                self.episodes_select.value = tuple(present[:1])
                 self.cameras_select.options = [(c.key.removeprefix("observation.images."), c.key)
                                                for c in info.cameras]
                 self.cameras_select.value = tuple(c.key for c in info.cameras)
