@@ -38,14 +38,6 @@ def check_unit_interval(option: str, value: float | None) -> None:
         raise InvalidValueError(f"{option} {value!r} is outside [0, 1]; SSIM thresholds are between 0 and 1, e.g. 0.97")
 
 
-def check_positive_int(option: str, value: int | None) -> None:
-    """Refuse a count below 1 (``--cameras 0``) before any work starts."""
-    if value is not None and value < 1:
-        from ..errors import InvalidValueError
-
-        raise InvalidValueError(f"{option} {value!r} must be a positive integer (1 or more)")
-
-
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, (float, int)) and math.isnan(value))
 

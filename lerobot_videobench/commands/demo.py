@@ -42,10 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from ..report.html import build_report
 
     from ..paths import check_writable_file
-    from ._decide_args import check_positive_int, check_unit_interval
 
-    check_unit_interval("--min-ssim", args.min_ssim)
-    check_positive_int("--cameras", args.cameras)
+    Constraints(min_ssim=args.min_ssim, cameras=args.cameras)  # bad values refused before the sweep, not after
     check_writable_file(args.out, "demo --out", ".html")
     episodes = load_episodes(args.source, max_frames=args.max_frames)
     plan = expand_grid(DEMO_GRID)

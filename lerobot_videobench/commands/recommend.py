@@ -22,10 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..bench.store import load_results
     from ..decide.pareto import recommend
-    from ._decide_args import check_positive_int, check_unit_interval
-
-    check_unit_interval("--min-ssim", args.min_ssim)
-    check_positive_int("--cameras", args.cameras)
 
     results = load_results(args.store)
     rec = recommend(results, constraints_from_args(args, results))

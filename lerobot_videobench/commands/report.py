@@ -23,14 +23,12 @@ def run(args: argparse.Namespace) -> int:
     from ..report.html import build_report
 
     from ..paths import check_writable_file
-    from ._decide_args import check_positive_int, check_unit_interval
 
-    check_unit_interval("--min-ssim", args.min_ssim)
-    check_positive_int("--cameras", args.cameras)
+    constraints = constraints_from_args(args)  # bad thresholds are refused before anything is written
     out = check_writable_file(
         Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html", "report --out", ".html"
     )
-    path = build_report(args.store, out, title=args.title, constraints=constraints_from_args(args),
+    path = build_report(args.store, out, title=args.title, constraints=constraints,
                         cache_dir=args.cache_dir)
     print(path)
     return 0
