@@ -255,7 +255,10 @@ class DaskExecutor:
                 on_start(task)
                 fut = self.client.submit(_execute, task, pure=False, key=f"vb-trial-{task.key}-{uuid.uuid4().hex[:8]}")
                 running[fut] = (task, time.monotonic())
-            done, _ = dwait(list(running), timeout=0.5, return_when="FIRST_COMPLETED") if running else ([], [])
+            try:
+                done, _ = dwait(list(running), timeout=0.5, return_when="FIRST_COMPLETED") if running else ([], [])
+            except TimeoutError:  # distributed.wait raises when nothing finished within the timeout
+                done = set()
             now = time.monotonic()
             for fut in list(running):
                 task, started = running[fut]
