@@ -16,12 +16,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", help="report title (default: from the store name)")
     add_constraint_args(p)
     p.add_argument("--cache-dir", metavar="DIR", help="frame cache the sweep used (for the source thumbnails)")
+    from .export import add_target_argument
+
+    add_target_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..report.html import build_report
 
+<<<<<<< HEAD
     from ..paths import check_writable_file
 
     constraints = constraints_from_args(args)  # bad thresholds are refused before anything is written
@@ -30,5 +34,10 @@ def run(args: argparse.Namespace) -> int:
     )
     path = build_report(args.store, out, title=args.title, constraints=constraints,
                         cache_dir=args.cache_dir)
+=======
+    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html"
+    path = build_report(args.store, out, title=args.title, constraints=constraints_from_args(args),
+                        cache_dir=args.cache_dir, target=args.target)
+>>>>>>> main
     print(path)
     return 0

@@ -8,6 +8,7 @@ import sys
 from ._config_args import add_decoder_argument, int_or_none, measure_settings, preset
 from ._decide_args import EXPORT_FORMATS, fmt_num, render_config
 from ._output import format_table, print_json
+from .export import add_target_argument, swept_source
 from .sweep import add_source_arguments
 
 
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="results store shared with 'sweep' (default: %(default)s)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="cli", help="how to print the config (default: cli)")
     add_decoder_argument(p)
+    add_target_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -59,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # a probe's encode failed: the store keeps the failed trial and its error
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    text = render_config(result.config, args.encoder_threads, args.format) if result.found else None
+    text = render_config(result.config, args.encoder_threads, args.format, args.target,
+                         swept_source(args.source)) if result.found else None
     if args.json:
-        print_json({**result.to_dict(), "store": args.store, "export": {"format": args.format, "text": text}})
+        print_json({**result.to_dict(), "store": args.store, "export": {"format": args.format, "target": args.target, "text": text}})
         return 0 if result.found else 1
     rows = [[p.crf, fmt_num(p.quality, 5), "cache" if p.from_cache else "encoded"]
             for p in sorted(result.probes, key=lambda p: p.crf)]
