@@ -25,7 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..report.html import build_report
 
-<<<<<<< HEAD
     from ..paths import check_writable_file
 
     constraints = constraints_from_args(args)  # bad thresholds are refused before anything is written
@@ -33,11 +32,6 @@ def run(args: argparse.Namespace) -> int:
         Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html", "report --out", ".html"
     )
     path = build_report(args.store, out, title=args.title, constraints=constraints,
-                        cache_dir=args.cache_dir)
-=======
-    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html"
-    path = build_report(args.store, out, title=args.title, constraints=constraints_from_args(args),
                         cache_dir=args.cache_dir, target=args.target)
->>>>>>> main
     print(path)
     return 0

@@ -16,13 +16,9 @@ from typing import Any
 import av
 import numpy as np
 
-<<<<<<< HEAD
-from .config import VideoEncoderConfig, camera_encoder_defaults
-from .limits import check_frame_size
-=======
 from .config import DepthEncoderConfig, VideoEncoderConfig, camera_encoder_defaults
 from .depth import check_depth_frame, codes_to_video_frame, quantize_depth
->>>>>>> main
+from .limits import check_frame_size
 
 logger = logging.getLogger(__name__)
 
@@ -73,23 +69,18 @@ def list_png_frames(imgs_dir: Path, *, depth: bool = False) -> list[Path]:
     pattern = DEPTH_FRAME_FILE_RE if depth else FRAME_FILE_RE
     found = [(int(m.group(1)), imgs_dir / n) for n in os.listdir(imgs_dir) if (m := pattern.match(n))]
     if not found:
-<<<<<<< HEAD
-        raise FileNotFoundError(f"no frame-NNNNNN.png images in {imgs_dir}")
+        raise FileNotFoundError(f"no frame-NNNNNN.{'tiff' if depth else 'png'} images in {imgs_dir}")
     found.sort()
-    first = found[0][0]
+    first, ext = found[0][0], "tiff" if depth else "png"
     for expected, (index, _) in enumerate(found, start=first):
         if index != expected:  # a dropped or deleted frame would silently shorten the episode
             from ..errors import SourceError
 
             raise SourceError(
-                f"PNG sequence in {imgs_dir} has a gap: frame-{expected:06d}.png is missing "
+                f"{ext.upper()} sequence in {imgs_dir} has a gap: frame-{expected:06d}.{ext} is missing "
                 f"(frames {first}..{found[-1][0]} expected, {len(found)} present); renumber or restore the frames"
             )
     return [p for _, p in found]
-=======
-        raise FileNotFoundError(f"no frame-NNNNNN.{'tiff' if depth else 'png'} images in {imgs_dir}")
-    return [p for _, p in sorted(found)]
->>>>>>> main
 
 
 def _tiff_frames(paths: list[Path]) -> Iterator[np.ndarray]:
