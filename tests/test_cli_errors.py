@@ -417,3 +417,19 @@ def test_sweep_export_is_checked_before_the_sweep(tmpfs, tmp_path, capsys):
     rc, _, err = cli(capsys, "sweep", "sample", "--export", media / "r.csv", "--store", tmp_path / "r.sqlite")
     one_line_error(rc, err, "sweep --export", "cannot be written")
     assert not (tmp_path / "r.sqlite").exists()
+
+
+# ------------------------------------------------------------------------------------------ frame cache
+def test_cache_info_and_clear(tmp_path, capsys):
+    from lerobot_videobench.episodes.frame_cache import frames_dir
+
+    ep = episode_from_arrays(tiny_frames(4, 2), source="tiny")
+    cached = ep.cached(tmp_path / "c")
+    (frames_dir(tmp_path / "c") / "x.99999999-1.tmp").write_bytes(b"left by a killed run")
+    rc, out, err = cli(capsys, "cache", "info", "--cache-dir", tmp_path / "c", "--json")
+    info = json.loads(out)
+    assert rc == 0 and info["entries"] == 1 and info["bytes"] == 4 * 48 * 64 * 3 and info["orphans"] == 1
+    assert Path(cached.reader.path).is_file()
+    rc, out, _ = cli(capsys, "cache", "clear", "--cache-dir", tmp_path / "c")
+    assert rc == 0 and "cleared" in out
+    assert not list(frames_dir(tmp_path / "c").glob("*")) if frames_dir(tmp_path / "c").exists() else True
