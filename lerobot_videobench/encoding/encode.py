@@ -31,10 +31,14 @@ DEPTH_FRAME_FILE_RE = re.compile(r"^frame-(\d{6})\.tiff$")
 class EncodeStats:
     """What one encode cost and produced.
 
-    ``source_wall_s`` is the wall time spent pulling frames from the input (PNG decoding, a source
-    decoder); it is part of ``wall_s``, and :attr:`encode_fps` excludes it so the figure is the
-    encoder's. ``cpu_s`` is process CPU time (all encoder threads) minus the calling thread's CPU
-    time inside the frame source.
+    ``wall_s`` runs from the first frame pulled to the last packet muxed. ``source_wall_s`` is the part
+    of it the caller spent pulling frames from the input (PNG decoding, a source decoder); it is *not*
+    subtracted from the encoder's time: an asynchronous encoder (SVT-AV1's threads) keeps encoding
+    while the caller waits, so ``wall_s - source_wall_s`` overstates its speed (a source sleeping
+    15 ms per frame made ~90 fps read ~400). :attr:`encode_fps` is therefore end-to-end; it is the
+    encoder's own speed when the frames were staged in memory first (``bench.timing`` does that).
+    ``cpu_s`` is process CPU time (all encoder threads) minus the calling thread's CPU time inside the
+    frame source.
     """
 
     path: Path
@@ -53,12 +57,18 @@ class EncodeStats:
 
     @property
     def encode_wall_s(self) -> float:
-        return max(self.wall_s - self.source_wall_s, 1e-9)
+        """Wall time of the encode, source included (see the class docstring for why)."""
+        return max(self.wall_s, 1e-9)
 
     @property
     def encode_fps(self) -> float:
-        """Frames per second of encoder work (source time excluded)."""
+        """Frames per second, first frame in to last packet out (the encoder's own with staged frames)."""
         return self.frames / self.encode_wall_s if self.frames else 0.0
+
+    @property
+    def cpu_per_wall(self) -> float:
+        """CPU seconds per wall second: never above the cores available."""
+        return self.cpu_s / self.encode_wall_s
 
 
 def list_png_frames(imgs_dir: Path, *, depth: bool = False) -> list[Path]:
