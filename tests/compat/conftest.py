@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-from pathlib import Path
 
 import av
 import numpy as np
@@ -23,12 +22,6 @@ def lerobot_video(lerobot_pkg):
 def lerobot_video_utils(lerobot_pkg):
     """``lerobot.datasets.video_utils`` (encode_video_frames, StreamingVideoEncoder, decode_video_frames)."""
     return importlib.import_module("lerobot.datasets.video_utils")
-
-
-def decode_rgb(path: str | Path) -> np.ndarray:
-    """Every frame of ``path`` as RGB (N, H, W, 3) uint8, through PyAV."""
-    with av.open(str(path)) as container:
-        return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
 
 
 @pytest.fixture(scope="session")
