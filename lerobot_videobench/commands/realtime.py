@@ -5,6 +5,9 @@ when overloaded."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import sys
 
 from ..decide.constraints import DEFAULT_HEADROOM
 from ._config_args import add_encoder_arguments, config_from_args
@@ -58,21 +61,55 @@ def _frames(args: argparse.Namespace):
     return load_episodes(args.source, episodes=[args.episode], cameras=args.camera, max_frames=MAX_POOL_FRAMES)[0]
 
 
+class _DropWarnings(logging.Filter):
+    """Counts the streaming encoder's per-camera "queue full" warnings instead of printing each one: the
+    command prints one summary line, and the table has the per-camera figures."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith(("Encoder queue full", "Episode finished with")):
+            self.count += 1
+            return False
+        return True
+
+
+@contextlib.contextmanager
+def _quiet_drop_warnings():
+    log = logging.getLogger("lerobot_videobench.encoding.streaming")
+    flt = _DropWarnings()
+    log.addFilter(flt)
+    try:
+        yield flt
+    finally:
+        log.removeFilter(flt)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..decide.realtime import check_realtime
 
     config = config_from_args(args)
-    report = check_realtime(
-        config, args.cameras, args.width, args.height, args.fps, args.seconds,
-        encoder_threads=args.encoder_threads, queue_maxsize=args.queue_maxsize, frames=_frames(args),
-        required_headroom=args.headroom,
-    )
+    frames = _frames(args)
+    with _quiet_drop_warnings() as dropped_warnings:
+        report = check_realtime(
+            config, args.cameras, args.width, args.height, args.fps, args.seconds,
+            encoder_threads=args.encoder_threads, queue_maxsize=args.queue_maxsize, frames=frames,
+            required_headroom=args.headroom,
+        )
+    if dropped_warnings.count:
+        dropped = sum(c["frames_dropped"] for c in report.per_camera)
+        cams = sum(1 for c in report.per_camera if c["frames_dropped"])
+        print(f"warning: encoder queue full: {dropped} frame(s) dropped on {cams} camera(s) "
+              f"(per camera below)", file=sys.stderr)
     status = 1 if report.verdict == "overloaded" else 0
     if args.json:
         print_json({**report.to_dict(), "ok": report.ok})
         return status
     print(f"{report.cameras} x {report.width}x{report.height} @ {report.fps} fps for {report.seconds:g} s with "
-          f"{report.label}; queue {report.queue_maxsize}, encoder_threads {report.encoder_threads}; "
+          f"{report.label}; queue {report.queue_maxsize}, encoder_threads "
+          f"{'auto' if report.encoder_threads is None else report.encoder_threads}; "
           f"frames: {report.frames_source}")
     rows = [
         [c["key"].rsplit(".", 1)[-1], c["frames_fed"], c["frames_encoded"], c["frames_dropped"],
