@@ -201,7 +201,7 @@ def test_quickstart_runs_in_jupyterlab(browser_page, lab) -> None:
     page.goto(url)
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
     # the kernel named in the notebook starts by itself; wait until it is idle before running
-    page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE).first.wait_for(timeout=90_000)
+    page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE).first.wait_for(timeout=LAB_START_S * 1000)
     page.screenshot(path=ARTIFACTS / "01_opened.png")
 
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
