@@ -221,6 +221,10 @@ def check_realtime(
         raise ValueError(f"required_headroom={required_headroom!r} must be >= 1 (encode capacity over demand)")
     encoder_factory = streaming_engine(engine)
     _check_even(config.pix_fmt, int(width), int(height))
+    from ..encoding.limits import check_encoder_opens
+
+    # before any thread starts: a config that cannot open is refused with what to use instead
+    check_encoder_opens(config, int(width), int(height), encoder_threads)
     pool, source = _frame_pool(frames, int(width), int(height), int(fps))
     order = _ping_pong(len(pool))
     n_frames = max(1, int(round(seconds * fps)))
