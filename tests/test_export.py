@@ -916,3 +916,32 @@ def test_cli_lists_export():
     from lerobot_videobench.cli import COMMANDS
 
     assert "export" in COMMANDS
+
+
+# ------------------------------------------------------------------ the other faces use the same registry
+@pytest.fixture(scope="module")
+def measured_store(tmp_path_factory):
+    from _decide_support import decide_store
+
+    return decide_store(tmp_path_factory)
+
+
+def test_recommend_and_report_take_a_target(measured_store, capsys, tmp_path):
+    assert main(["recommend", str(measured_store), "--min-ssim", "0.5", "--target", "camera_encoder",
+                 "--format", "yaml", "--json"]) == 0
+    export = json.loads(capsys.readouterr().out)["export"]
+    assert export["target"] == "camera_encoder"
+    assert from_yaml(export["text"]).config is not None and "\n  camera_encoder:\n" in export["text"]
+
+    assert main(["recommend", str(measured_store), "--min-ssim", "0.5", "--target", "lerobot-0.6-edit"]) == 0
+    captured = capsys.readouterr()  # the trials came from in-memory frames: no dataset to name
+    assert "lerobot-edit-dataset \\" in captured.out and "--operation.type=reencode_videos" in captured.out
+    assert "warning: no source dataset given: add --repo_id" in captured.err
+
+    out = tmp_path / "r.html"
+    assert main(["report", str(measured_store), "--out", str(out), "--min-ssim", "0.5", "--target", "lerobot-0.5"]) == 0
+    capsys.readouterr()
+    html = out.read_text()
+    assert "target lerobot-0.5" in html and "--dataset.vcodec=" in html and "rgb_encoder" not in html
+    assert main(["report", str(measured_store), "--out", str(out), "--min-ssim", "0.5"]) == 0
+    assert "--dataset.rgb_encoder.vcodec=" in out.read_text()

@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from ..decide.search import CRF_RANGES, search_crf
     from ..episodes import load_episodes
 
+    from ._decide_args import check_unit_interval
+
+    check_unit_interval("--target-ssim", args.target_ssim)
     crf_range = None
     if args.crf_min is not None or args.crf_max is not None:
         lo, hi = CRF_RANGES.get({"av1": "libsvtav1"}.get(args.vcodec, args.vcodec), (None, None))
@@ -60,8 +63,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     text = render_config(result.config, args.encoder_threads, args.format, args.target,
                          swept_source(args.source)) if result.found else None
+    notes = _notes(args.store, episodes)
     if args.json:
-        print_json({**result.to_dict(), "store": args.store, "export": {"format": args.format, "target": args.target, "text": text}})
+        print_json({**result.to_dict(), "store": args.store, "notes": notes,
+                    "export": {"format": args.format, "target": args.target, "text": text}})
         return 0 if result.found else 1
     rows = [[p.crf, fmt_num(p.quality, 5), "cache" if p.from_cache else "encoded"]
             for p in sorted(result.probes, key=lambda p: p.crf)]
@@ -75,6 +80,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"decode hazard at crf {crf}: {issue}")
     print(f"{result.encodes} encode(s) run, {result.cached} reused from {args.store}; a full crf grid "
           f"{result.crf_range[0]}..{result.crf_range[1]} costs {result.full_grid_encodes}.")
+    for note in notes:
+        print(note)
     if text is not None:
         print(f"\nConfig ({args.format}):\n{text}")
     return 0 if result.found else 1
+
+
+def _notes(store: str, episodes: list) -> list[str]:
+    """Lossy-source notes on the searched episodes' trials in the store."""
+    from ..bench.store import load_results
+    from ..decide.lossy import lossy_source_notes
+
+    results = load_results(store)
+    if not len(results):
+        return []
+    fps = {ep.fingerprint() for ep in episodes}
+    return lossy_source_notes(results[results["source_fingerprint"].isin(fps)])

@@ -18,6 +18,7 @@ import numpy as np
 
 from .config import DepthEncoderConfig, VideoEncoderConfig, camera_encoder_defaults
 from .depth import check_depth_frame, codes_to_video_frame, quantize_depth
+from .limits import check_frame_size
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,14 @@ DEPTH_FRAME_FILE_RE = re.compile(r"^frame-(\d{6})\.tiff$")
 class EncodeStats:
     """What one encode cost and produced.
 
-    ``source_wall_s`` is the wall time spent pulling frames from the input (PNG decoding, a source
-    decoder); it is part of ``wall_s``, and :attr:`encode_fps` excludes it so the figure is the
-    encoder's. ``cpu_s`` is process CPU time (all encoder threads) minus the calling thread's CPU
-    time inside the frame source.
+    ``wall_s`` runs from the first frame pulled to the last packet muxed. ``source_wall_s`` is the part
+    of it the caller spent pulling frames from the input (PNG decoding, a source decoder); it is *not*
+    subtracted from the encoder's time: an asynchronous encoder (SVT-AV1's threads) keeps encoding
+    while the caller waits, so ``wall_s - source_wall_s`` overstates its speed (a source sleeping
+    15 ms per frame made ~90 fps read ~400). :attr:`encode_fps` is therefore end-to-end; it is the
+    encoder's own speed when the frames were staged in memory first (``bench.timing`` does that).
+    ``cpu_s`` is process CPU time (all encoder threads) minus the calling thread's CPU time inside the
+    frame source.
     """
 
     path: Path
@@ -52,12 +57,18 @@ class EncodeStats:
 
     @property
     def encode_wall_s(self) -> float:
-        return max(self.wall_s - self.source_wall_s, 1e-9)
+        """Wall time of the encode, source included (see the class docstring for why)."""
+        return max(self.wall_s, 1e-9)
 
     @property
     def encode_fps(self) -> float:
-        """Frames per second of encoder work (source time excluded)."""
+        """Frames per second, first frame in to last packet out (the encoder's own with staged frames)."""
         return self.frames / self.encode_wall_s if self.frames else 0.0
+
+    @property
+    def cpu_per_wall(self) -> float:
+        """CPU seconds per wall second: never above the cores available."""
+        return self.cpu_s / self.encode_wall_s
 
 
 def list_png_frames(imgs_dir: Path, *, depth: bool = False) -> list[Path]:
@@ -69,7 +80,17 @@ def list_png_frames(imgs_dir: Path, *, depth: bool = False) -> list[Path]:
     found = [(int(m.group(1)), imgs_dir / n) for n in os.listdir(imgs_dir) if (m := pattern.match(n))]
     if not found:
         raise FileNotFoundError(f"no frame-NNNNNN.{'tiff' if depth else 'png'} images in {imgs_dir}")
-    return [p for _, p in sorted(found)]
+    found.sort()
+    first, ext = found[0][0], "tiff" if depth else "png"
+    for expected, (index, _) in enumerate(found, start=first):
+        if index != expected:  # a dropped or deleted frame would silently shorten the episode
+            from ..errors import SourceError
+
+            raise SourceError(
+                f"{ext.upper()} sequence in {imgs_dir} has a gap: frame-{expected:06d}.{ext} is missing "
+                f"(frames {first}..{found[-1][0]} expected, {len(found)} present); renumber or restore the frames"
+            )
+    return [p for _, p in found]
 
 
 def _tiff_frames(paths: list[Path]) -> Iterator[np.ndarray]:
@@ -163,6 +184,7 @@ def encode_video_frames(
                 frame = check_depth_frame(frame, n, shape) if is_depth else check_rgb_frame(frame, n, shape)
                 if stream is None:
                     shape = frame.shape
+                    check_frame_size(config.vcodec, shape[1], shape[0])
                     stream = container.add_stream(config.vcodec, int(fps), options=options)
                     stream.pix_fmt = config.pix_fmt
                     stream.height, stream.width = shape[0], shape[1]
