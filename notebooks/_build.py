@@ -57,13 +57,14 @@ QUICKSTART = notebook(
     md("intro", """
 # Quickstart: the workbench on the built-in sample
 
-**What it answers**: which camera-encoder settings (`--dataset.camera_encoder_config.*` of `lerobot-record`)
+**What it answers**: which camera-encoder settings (`--dataset.rgb_encoder.*` of LeRobot 0.6's `lerobot-record`)
 give the smallest videos at the quality you need, measured on footage, not guessed.
 
 The workbench below has a panel per step: the source (episodes and cameras), the sweep (the grid of encoder
 settings, run in the background), the explorer (size vs quality, click a point to select a configuration),
 the frames of the selected trial, a real-time check (can this machine encode your cameras live?) and the
-export (the flags to paste into `lerobot-record`). Use the panels, or run the cells that follow, which do
+export (the flags to paste into `lerobot-record`, or `lerobot-edit-dataset` to re-encode a dataset you have;
+its LeRobot menu follows the installed `lerobot`, else 0.6). Use the panels, or run the cells that follow, which do
 the same through the same objects.
 
 The sample is synthetic footage (see `datasets_sample/README.md`): settings chosen on it are a starting
@@ -76,9 +77,10 @@ grid = "quick"               # "quick", "default", "thorough", a YAML file, or a
 store = "videobench_results.sqlite"  # results store (SQLite); a rerun skips trials already measured
 cache_dir = None             # frame cache (None: ~/.cache/lerobot-videobench)
 min_ssim = None              # quality the recommendation must reach (None: smallest real-time configuration)
+realtime_seconds = 3.0       # how long the real-time check streams the cameras
 """, "parameters"),
     code("workbench", """
-from lerobot_videobench.widgets import Workbench
+from lerobot_videobench import Workbench
 
 wb = Workbench(source=source, store=store, grid=grid, max_frames=max_frames, cache_dir=cache_dir)
 wb
@@ -92,6 +94,9 @@ Explore tab reloads and selects the recommended configuration. Trials already in
 again.
 """),
     code("run", """
+from IPython.display import display
+
+display(wb.sweep.progress_view())  # trial n/N, ETA and the configuration being measured, in this cell
 wb.sweep.run()
 summary = wb.sweep.wait(timeout=1800)
 print(f"{summary.total} trials: {summary.ran} measured, {summary.cached} from the store, "
@@ -100,16 +105,14 @@ print(f"{summary.total} trials: {summary.ran} measured, {summary.cached} from th
     md("recommend-md", """
 ## Recommendation and export
 
-The smallest configuration meeting the constraints (quality, real-time encoding of the cameras at their
-frame rate with 50% headroom); selecting it in the explorer updates the frames and export panels.
+The smallest configuration meeting the constraints (quality, real-time encoding of the source's cameras at
+its frame rate with 50% headroom); selecting it in the explorer updates the frames and export panels.
 """),
     code("recommend", """
-from lerobot_videobench import bench
-from lerobot_videobench.decide.constraints import Constraints
-from lerobot_videobench.decide.pareto import recommend
+from lerobot_videobench import Constraints, load_results, recommend
 
-results = bench.load_results(store)
-rec = recommend(results, Constraints(min_ssim=min_ssim))  # fps and cameras: the source's own
+results = load_results(store)
+rec = recommend(results, Constraints(min_ssim=min_ssim))  # cameras and fps: the source's own, as `demo` takes them
 print("\\n".join(rec.rationale))
 """),
     code("export", """
@@ -118,6 +121,18 @@ if rec.qualified:
     rows = results[(results["label"] == rec.label) & (results["status"] == "ok")]
     wb.explorer.select(rows.sort_values("ssim_mean")["key"].iloc[0])
 print(wb.export.text)
+"""),
+    md("realtime-md", """
+## Real-time check
+
+Can this machine stream-encode the source's cameras live with the selected configuration? The Real-time tab
+does the same with its *Run check* button.
+"""),
+    code("realtime", """
+wb.realtime.seconds.value = realtime_seconds
+wb.realtime.run()
+report = wb.realtime.wait(timeout=600)
+print(f"{report.verdict}: {report.message}")
 """),
     code("check", """
 # A panel shows errors in its status line instead of raising; headless runs (papermill, CI) stop here on one.
@@ -149,16 +164,25 @@ workers = 1                  # local worker processes (encoders are multi-thread
 store = "videobench_results.sqlite"
 report_path = "../reports/sweep.html"
 cache_dir = None             # frame cache (None: ~/.cache/lerobot-videobench)
+target = None                # export target: "lerobot-0.6", "lerobot-0.6-edit", "lerobot-0.5", ... (None: installed lerobot's, else 0.6)
 min_ssim = None              # quality the recommendation must reach (None: smallest real-time configuration)
 """, "parameters"),
     code("setup", PLOTLY_SETUP + """
-from lerobot_videobench import load_episodes
-from lerobot_videobench.bench import expand_grid, load_results, run_sweep, summarize
-from lerobot_videobench.decide.export import format_command, to_cli_args, to_yaml
-from lerobot_videobench.decide.constraints import Constraints
-from lerobot_videobench.decide.pareto import recommend
-from lerobot_videobench.report import build_report
-from lerobot_videobench.report.figures import pareto_figure, rate_quality_figure
+from lerobot_videobench import (
+    Constraints,
+    ExportSettings,
+    ExportSource,
+    build_report,
+    expand_grid,
+    load_episodes,
+    load_results,
+    pareto_figure,
+    rate_quality_figure,
+    recommend,
+    render,
+    run_sweep,
+    summarize,
+)
 """),
     md("episodes-md", "## Episodes and grid"),
     code("episodes", """
@@ -191,22 +215,31 @@ fig.show()
     code("rate-quality", """
 rate_quality_figure(results, rate="bits_per_pixel", metric="psnr_mean").show()
 """),
-    md("recommend-md", "## Recommendation and lerobot-record flags"),
+    md("recommend-md", """
+## Recommendation and its flags
+The flags are rendered for `target` (LeRobot 0.6's `--dataset.rgb_encoder.*` unless another `lerobot` is
+installed); `lerobot-0.6-edit` gives the `lerobot-edit-dataset` command that re-encodes the swept dataset.
+"""),
     code("recommend", """
 rec = recommend(results, Constraints(min_ssim=min_ssim))  # fps and cameras: the source's own
 print("\\n".join(rec.rationale))
 """),
     code("export", """
 if rec.qualified:
-    print(format_command(to_cli_args(rec.config, encoder_threads=rec.encoder_threads)))
-    print()
-    print(to_yaml(rec.config, encoder_threads=rec.encoder_threads))
+    try:
+        swept = ExportSource.from_location(source)
+    except ValueError:  # not a LeRobot dataset (the sample, a video file): no re-encode command
+        swept = None
+    settings = ExportSettings(rec.config, encoder_threads=rec.encoder_threads, source=swept)
+    print(render(target, "cli", settings))
+    print(render(target, "yaml", settings))
 else:
     print("nothing to export:", rec.failures)
 """),
     md("report-md", "## Report\nOne HTML file with every figure, table and the worst frames inlined: share it as is."),
     code("report", """
-out = build_report(store, report_path, constraints=Constraints(min_ssim=min_ssim), cache_dir=cache_dir)
+out = build_report(store, report_path, constraints=Constraints(min_ssim=min_ssim), cache_dir=cache_dir,
+                   target=target)
 print(f"report written to {out.resolve()}")
 """),
 )
@@ -239,13 +272,16 @@ from pathlib import Path
 
 from IPython.display import Image, Markdown, display
 
-from lerobot_videobench import load_episodes
-from lerobot_videobench.bench import load_results, run_sweep
-from lerobot_videobench.bench.frames import open_trial
-from lerobot_videobench.decide.constraints import Constraints
-from lerobot_videobench.decide.pareto import recommend
-from lerobot_videobench.report.figures import frame_quality_figure
-from lerobot_videobench.report.images import png_bytes
+from lerobot_videobench import (
+    Constraints,
+    frame_quality_figure,
+    load_episodes,
+    load_results,
+    open_trial,
+    png_bytes,
+    recommend,
+    run_sweep,
+)
 """),
     code("store", """
 results = load_results(store) if Path(store).is_file() else None
@@ -268,7 +304,7 @@ print(f"trial {key}: {row['label']} on {row['episode_key']}, SSIM mean {row['ssi
 """),
     md("panel-md", "## Frame panel"),
     code("panel", """
-from lerobot_videobench.widgets import FramePanel
+from lerobot_videobench import FramePanel
 
 frames_panel = FramePanel(store=store, cache_dir=cache_dir)
 frames_panel.show(key)
@@ -319,9 +355,14 @@ required_headroom = None     # encoder capacity over demand needed for "realtime
     code("setup", PLOTLY_SETUP + """
 import pandas as pd
 
-from lerobot_videobench import VideoEncoderConfig, camera_encoder_defaults, load_episodes
-from lerobot_videobench.decide.realtime import check_realtime
-from lerobot_videobench.report.figures import queue_depth_figure, realtime_bars_figure
+from lerobot_videobench import (
+    VideoEncoderConfig,
+    camera_encoder_defaults,
+    check_realtime,
+    load_episodes,
+    queue_depth_figure,
+    realtime_bars_figure,
+)
 """),
     code("check", """
 cfg = VideoEncoderConfig(**config) if config else camera_encoder_defaults()
@@ -342,7 +383,7 @@ realtime_bars_figure(report).show()
 """),
     md("panel-md", "## Real-time panel\nThe same check, interactively: change the cameras, resolution or configuration and run it again."),
     code("panel", """
-from lerobot_videobench.widgets import RealtimePanel
+from lerobot_videobench import RealtimePanel
 
 realtime_panel = RealtimePanel(config=cfg, cameras=cameras, width=width, height=height, fps=fps, seconds=seconds,
                                encoder_threads=encoder_threads, queue_maxsize=queue_maxsize, frames=pool)

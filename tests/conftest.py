@@ -45,6 +45,44 @@ def lerobot_pkg():
     return lerobot
 
 
+# ------------------------------------------------------------------------------------------ built data
+#: Camera keys of the tiny widget dataset.
+TOP, WRIST = "observation.images.top", "observation.images.wrist"
+
+
+def panned_frames(n: int, seed: int, h: int = 48, w: int = 64):
+    """Panned sine texture plus noise: moves, so encoders have work and frames differ."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0 : w + 3 * n].astype(np.float32)
+    tex = np.stack([128 + 80 * np.sin(xx / (5 + c)) * np.cos(yy / 4 + c) for c in range(3)], axis=-1)
+    img = np.clip(tex + rng.normal(0, 8, tex.shape), 0, 255).astype(np.uint8)
+    return [img[:, 3 * i : 3 * i + w].copy() for i in range(n)]
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LeRobot v3.0 dataset written once per session: 2 episodes x 2 cameras x 12 frames of 64x48 at 10 fps
+    (lossless, so quality figures are relative to the true frames). Read it; never write into it."""
+    from lerobot_videobench.episodes import write_lerobot_dataset
+    from lerobot_videobench.episodes.writer import lossless_encoder_config
+
+    root = tmp_path_factory.mktemp("ds") / "tiny"
+    episodes = [{TOP: panned_frames(12, 10 * e), WRIST: panned_frames(12, 10 * e + 1)} for e in range(2)]
+    write_lerobot_dataset(root, episodes, 10, camera_encoder_config=lossless_encoder_config())
+    return root
+
+
+@pytest.fixture(scope="session")
+def frame_cache(tmp_path_factory: pytest.TempPathFactory):
+    """A frame cache private to this test session, also set as ``$LEROBOT_VIDEOBENCH_CACHE`` so nothing
+    reads or writes the user's ~/.cache."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LEROBOT_VIDEOBENCH_CACHE", str(cache))
+        yield cache
+
 @pytest.fixture(scope="session")
 def torchcodec_pkg():
     """``torchcodec`` (LeRobot's default training decoder; needs FFmpeg's shared libraries), or a skip.

@@ -45,7 +45,21 @@ TINY_GRID = {
 }
 RUN_TIMEOUT_S = 300
 WIDGET_ERRORS = ("Error displaying widget", "Failed to load model class", "model not found", "Error creating view")
-FLAG = "--dataset.camera_encoder_config."
+FLAG = "--dataset.rgb_encoder."
+#: Tabs with plots -> (plots that must show data, first plot's trace kind). Sweep live plot, Explore Pareto
+#: scatter, Frames per-frame trace, Real-time queue-depth plot (and its bars).
+PLOTTED = {"Sweep": (1,), "Explore": (1,), "Frames": (1,), "Real-time": (2,)}
+#: Per plot of tab i (in page order): how many markers or drawn line segments / bars it shows.
+COUNT_JS = """
+(i) => {
+  const wb = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[1];
+  return [...wb.querySelectorAll('.js-plotly-plot')].filter(plot => plot.offsetParent !== null).map(plot =>
+    [...plot.querySelectorAll('.scatterlayer .trace .points path, .barlayer .point path')].length +
+    [...plot.querySelectorAll('.scatterlayer .trace path.js-line')]
+        .filter(p => (p.getAttribute('d') || '').length > 1).length);
+}
+"""
+DRAWN_JS = "([i, need]) => { const c = (" + COUNT_JS + ")(i); return c.length >= need[0] && c.slice(0, need[0]).every(n => n > 0); }"
 KERNEL_IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")
 
 
@@ -101,6 +115,7 @@ def lab(tmp_path: Path, python3_kernel: None):
         "store": str(tmp_path / "results.sqlite"),
         "cache_dir": str(tmp_path / "cache"),
         "min_ssim": None,
+        "realtime_seconds": 1.0,
     })
     _write_settings(tmp_path / "lab-settings")
     port, token = _free_port(), secrets.token_hex(16)
@@ -225,20 +240,32 @@ def test_quickstart_runs_in_jupyterlab(browser_page, lab) -> None:
     assert workbench.locator(".jupyter-widgets").count() > 0, "the workbench rendered no widget"
     titles = [t.strip() for t in workbench.locator(".lm-TabBar-tab").all_inner_texts()]
     assert {"Sweep", "Explore", "Frames", "Export"} <= set(titles), titles
+    # Run All ran the sweep and the real-time check while every plot tab was hidden (the workbench opens on
+    # its Source tab and nothing clicked another): the hidden-tab case, deterministically.
+    selected = [t.strip() for t in workbench.locator(".lm-TabBar-tab.lm-mod-current").all_inner_texts()]
+    assert selected == ["Source"], selected
     shown = {}
+    drawn = {}
     for i, title in enumerate(titles):
         workbench.locator(".lm-TabBar-tab").nth(i).click()
-        page.wait_for_timeout(1500)  # plotly lays out a figure when its tab becomes visible
-        workbench.screenshot(path=ARTIFACTS / f"03_tab_{i}_{title.lower().replace(' ', '_')}.png")
         panel = workbench.locator(".widget-tab-contents, .jupyter-widget-tab-contents, .lm-TabPanel-stackedPanel").first
+        if title in PLOTTED:
+            # 3. every plot of the tab draws its data once shown: markers, or line segments for lines
+            try:
+                page.wait_for_function(DRAWN_JS, arg=[i, PLOTTED[title]], timeout=20_000)
+            except Exception:  # noqa: BLE001 - the assertion below says what was drawn
+                pass
+            drawn[title] = page.evaluate(COUNT_JS, i)
+        page.wait_for_timeout(500)
+        workbench.screenshot(path=ARTIFACTS / f"03_tab_{i}_{title.lower().replace(' ', '_').replace('-', '')}.png")
         shown[title] = panel.inner_text()
         for err in WIDGET_ERRORS:
             assert err not in shown[title], f"{err!r} in the {title} tab"
-        if title in ("Sweep", "Explore"):
-            # 3. the sweep put its configurations on the live and explorer plots (plotly FigureWidgets,
-            # rendered by anywidget): one marker per configuration at least
-            points = panel.locator(".js-plotly-plot .scatterlayer .trace .points path:visible")
-            assert points.count() >= len(TINY_GRID["vcodec"]), f"the {title} plot shows {points.count()} points"
+    for title, need in PLOTTED.items():
+        counts = drawn.get(title)
+        assert counts and len(counts) >= need[0] and all(c > 0 for c in counts[: need[0]]), (
+            f"the {title} tab's plots show {counts} drawn points (needs {need[0]} plot(s) with points)")
+    assert drawn["Sweep"][0] >= len(TINY_GRID["vcodec"]) and drawn["Explore"][0] >= len(TINY_GRID["vcodec"]), drawn
     # 4. the export shows lerobot-record flags, in its panel and in the printed text
     assert FLAG in shown["Export"], shown["Export"][:2000]
     export_cell = page.locator(".jp-Notebook .jp-CodeCell", has_text="print(wb.export.text)")

@@ -188,7 +188,7 @@ def test_cli_search(tmp_path, monkeypatch, capsys):
     assert cli.main([*args, "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["found"] and 20 <= first["crf"] < 50 and first["encodes"] < first["full_grid_encodes"] == 31
-    assert "--dataset.camera_encoder_config.crf=" in first["export"]["text"] and seen["source"] == "tiny"
+    assert "--dataset.rgb_encoder.crf=" in first["export"]["text"] and seen["source"] == "tiny"
     assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert "0 encode(s) run" in out and "cache" in out

@@ -20,7 +20,7 @@ papermill = pytest.importorskip("papermill")
 pytestmark = pytest.mark.slow
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-FLAG = "--dataset.camera_encoder_config."
+FLAG = "--dataset.rgb_encoder."
 TINY_GRID = {
     "vcodec": ["libsvtav1", "h264"],
     "crf": {"libsvtav1": [30], "h264": [28]},

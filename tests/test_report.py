@@ -184,7 +184,7 @@ def test_build_report_is_self_contained_and_complete(sweep, tmp_path):
     assert '<tr class="default"><td class="l">' + DEFAULT_LABEL in text
     assert f"Recommended: {rec_label}" in text and "the smallest of the configurations" in text
     # exported snippet, thumbnails, failures, versions
-    assert "--dataset.camera_encoder_config.crf=35" in text and "camera_encoder_config:" in text
+    assert "--dataset.rgb_encoder.crf=35" in text and "rgb_encoder:" in text
     assert _images(text) == 2 * 3 * 3  # 2 configs x 3 worst frames x 3 images
     assert "Failed trials" in text and "avcodec_open2" in text and "x264-params=bogus" in text
     assert "libavcodec" in text and "pyav" in text and "CPU count" in text

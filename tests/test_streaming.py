@@ -127,10 +127,43 @@ def test_overload_drops_are_counted_exactly(tmp_path, caplog):
     assert count_frames(r.path) == r.frames_encoded
     assert r.max_queue_depth == 1 and r.queue_maxsize == 1
     assert r.drop_rate == pytest.approx(r.frames_dropped / 20)
+    assert int(r.stats["count"][0]) == r.frames_encoded * 120 * 160  # statistics only of encoded frames
     assert elapsed < 120
     drop_logs = [m for m in caplog.messages if "Encoder queue full for cam" in m]
     assert drop_logs and "dropped 1 frame(s)" in drop_logs[0]
     assert any("Episode finished with" in m for m in caplog.messages)
+
+
+@pytest.mark.parametrize("h, w, stride", [(48, 64, 1), (480, 640, 4), (400, 200, 2)])
+def test_running_image_statistics_are_returned(tmp_path, h, w, stride):
+    """LeRobot's per-frame statistics: every encoded frame, downsampled with one stride (none below 300
+    px), per channel; min/max/mean exact, std and quantiles as histograms of 5000 bins give them."""
+    rng = np.random.default_rng(1)
+    src = [rng.integers(10 + i, 250 - i, (h, w, 3), dtype=np.uint8) for i in range(5)]
+    with StreamingVideoEncoder(FPS, VideoEncoderConfig(vcodec="h264", preset="ultrafast")) as enc:
+        enc.start_episode(["cam"], tmp_path)
+        for f in src:
+            assert enc.feed_frame("cam", f)
+        r = enc.finish_episode()["cam"]
+    assert r.frames_fed == r.frames_encoded == 5
+    pixels = np.concatenate([f[::stride, ::stride].reshape(-1, 3) for f in src]).astype(np.float64)
+    st = r.stats
+    assert set(st) == {"min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99"}
+    assert int(st["count"][0]) == len(pixels)
+    np.testing.assert_array_equal(st["min"], pixels.min(0))
+    np.testing.assert_array_equal(st["max"], pixels.max(0))
+    np.testing.assert_allclose(st["mean"], pixels.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(st["std"], pixels.std(0), rtol=1e-3)
+    for key, q in (("q01", 1), ("q50", 50), ("q99", 99)):
+        np.testing.assert_allclose(st[key], np.percentile(pixels, q, axis=0), atol=1.0)
+
+
+def test_statistics_need_two_frames(tmp_path):
+    with StreamingVideoEncoder(FPS, VideoEncoderConfig(vcodec="h264")) as enc:
+        enc.start_episode(["cam"], tmp_path)
+        enc.feed_frame("cam", frames(1)[0])
+        r = enc.finish_episode()["cam"]
+    assert r.frames_encoded == 1 and r.stats is None  # LeRobot returns None below 2 frames too
 
 
 def test_thread_error_surfaces_in_feed_and_finish(tmp_path):
@@ -151,8 +184,8 @@ def test_thread_error_surfaces_in_feed_and_finish(tmp_path):
 
 @pytest.mark.parametrize(
     "bad",
-    [np.zeros((H, W), np.uint8), np.zeros((H, W, 4), np.uint8), np.full((H, W, 3), "x")],
-    ids=["2d", "rgba", "str-dtype"],
+    [np.zeros((H, W), np.uint8), np.full((H, W, 3), "x")],
+    ids=["2d", "str-dtype"],
 )
 def test_bad_frame_fails_in_thread_and_finish_raises(tmp_path, bad):
     with StreamingVideoEncoder(FPS, VideoEncoderConfig(vcodec="h264")) as enc:
@@ -162,6 +195,20 @@ def test_bad_frame_fails_in_thread_and_finish_raises(tmp_path, bad):
         with pytest.raises(RuntimeError, match="Streaming encode failed: cam"):
             enc.finish_episode()
     assert temp_subdirs(tmp_path) == []
+
+
+def test_rgba_loses_alpha_like_lerobot(tmp_path):
+    """LeRobot's PIL round trip (``Image.fromarray`` -> ``VideoFrame.from_image``) converts RGBA to RGB."""
+    rgba = np.zeros((H, W, 4), np.uint8)
+    rgba[..., 1], rgba[..., 3] = 200, 7
+    with StreamingVideoEncoder(FPS, VideoEncoderConfig(vcodec="h264", crf=0)) as enc:
+        enc.start_episode(["cam"], tmp_path)
+        enc.feed_frame("cam", rgba)
+        enc.feed_frame("cam", rgba)
+        r = enc.finish_episode()["cam"]
+    frame = next(iter_video_frames(r.path))
+    assert frame.shape == (H, W, 3) and abs(float(frame[..., 1].mean()) - 200) < 3
+    assert r.stats["mean"].shape == (4,)  # the statistics see the frame as fed, alpha included
 
 
 def test_non_uint8_is_scaled_like_lerobot(tmp_path):
@@ -295,3 +342,17 @@ def test_finish_is_bounded_when_an_encoder_stalls(tmp_path, monkeypatch):
         assert time.perf_counter() - t0 < 10
     finally:
         release.set()
+
+
+def test_streaming_engines_registry():
+    from lerobot_videobench.encoding.streaming_engines import STREAMING_ENGINES, streaming_engine
+    from lerobot_videobench.errors import EncoderUnavailableError, InvalidValueError
+
+    assert streaming_engine("videobench") is StreamingVideoEncoder and set(STREAMING_ENGINES) == {"videobench", "lerobot"}
+    with pytest.raises(InvalidValueError, match=r"engine='ffmpeg' is not a streaming engine; allowed: \['lerobot', 'videobench'\]"):
+        streaming_engine("ffmpeg")
+    try:
+        import lerobot  # noqa: F401
+    except ImportError:
+        with pytest.raises(EncoderUnavailableError, match="engine='lerobot' needs the lerobot package"):
+            streaming_engine("lerobot")(FPS)

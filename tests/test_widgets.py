@@ -5,6 +5,7 @@ real sweeps in worker processes, a real store, a real real-time check."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,6 @@ from plotly.callbacks import Points
 
 from lerobot_videobench.bench import MeasureSettings
 from lerobot_videobench.bench.frames import open_trial
-from lerobot_videobench.episodes import write_lerobot_dataset
-from lerobot_videobench.episodes.writer import lossless_encoder_config
 from lerobot_videobench.widgets import (
     ExplorerPanel,
     ExportPanel,
@@ -33,31 +32,6 @@ FAST = MeasureSettings(access_samples=2, png_samples=1)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-def _frames(n: int, seed: int, h: int = 48, w: int = 64) -> list[np.ndarray]:
-    """Panned sine texture plus noise: moves, so encoders have work and frames differ."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0 : w + 3 * n].astype(np.float32)
-    tex = np.stack([128 + 80 * np.sin(xx / (5 + c)) * np.cos(yy / 4 + c) for c in range(3)], axis=-1)
-    img = np.clip(tex + rng.normal(0, 8, tex.shape), 0, 255).astype(np.uint8)
-    return [img[:, 3 * i : 3 * i + w].copy() for i in range(n)]
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("ds") / "tiny"
-    episodes = [{TOP: _frames(12, 10 * e), WRIST: _frames(12, 10 * e + 1)} for e in range(2)]
-    write_lerobot_dataset(root, episodes, 10, camera_encoder_config=lossless_encoder_config())
-    return root
-
-
-@pytest.fixture(scope="module")
-def cache_env(tmp_path_factory: pytest.TempPathFactory):
-    cache = tmp_path_factory.mktemp("cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LEROBOT_VIDEOBENCH_CACHE", str(cache))
-        yield cache
-
-
 def _set_grid(sweep: SweepPanel) -> None:
     """Three trials through the grid widgets: two h264 crf values and one SVT-AV1."""
     sweep.mode.value = "widgets"
@@ -70,11 +44,8 @@ def _set_grid(sweep: SweepPanel) -> None:
     sweep.workers.value = 1
 
 
-@pytest.fixture(scope="module")
-def wb(dataset: Path, cache_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Workbench:
-    """A workbench on the tiny dataset that has run a three-trial sweep (clicked, waited for)."""
-    store = tmp_path_factory.mktemp("store") / "results.sqlite"
-    bench = Workbench(source=str(dataset), store=store, grid="quick", cache_dir=cache_env, settings=FAST)
+def _swept_workbench(dataset: Path, cache: Path, store: Path) -> Workbench:
+    bench = Workbench(source=str(dataset), store=store, grid="quick", cache_dir=cache, settings=FAST)
     bench.source.episodes_select.value = (0,)
     bench.source.cameras_select.value = (TOP,)
     _set_grid(bench.sweep)
@@ -84,9 +55,26 @@ def wb(dataset: Path, cache_env: Path, tmp_path_factory: pytest.TempPathFactory)
     return bench
 
 
+@pytest.fixture(scope="session")
+def swept_store(tiny_dataset: Path, frame_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results of the three-trial sweep, measured once per session (clicked in a workbench)."""
+    store = tmp_path_factory.mktemp("store") / "results.sqlite"
+    _swept_workbench(tiny_dataset, frame_cache, store)
+    return store
+
+
+@pytest.fixture
+def wb(tiny_dataset: Path, frame_cache: Path, swept_store: Path, tmp_path: Path) -> Workbench:
+    """A fresh workbench per test on its own copy of the swept store; its sweep (clicked, waited for) finds
+    every trial in the store, so each test starts from the state a user has after the first sweep."""
+    store = tmp_path / "results.sqlite"
+    shutil.copy(swept_store, store)
+    return _swept_workbench(tiny_dataset, frame_cache, store)
+
+
 # ---------------------------------------------------------------------------------------------- source
-def test_source_panel_loads_previews_and_selects(dataset: Path, cache_env: Path) -> None:
-    panel = SourcePanel(str(dataset))
+def test_source_panel_loads_previews_and_selects(tiny_dataset: Path, frame_cache: Path) -> None:
+    panel = SourcePanel(str(tiny_dataset))
     assert panel.error is None
     assert [v for _, v in panel.episodes_select.options] == [0, 1]
     assert set(panel.cameras_select.value) == {TOP, WRIST}
@@ -122,7 +110,8 @@ def test_source_panel_missing_path_shows_error(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- sweep
-def test_sweep_runs_from_widgets_and_plots_live(wb: Workbench) -> None:
+def test_sweep_runs_from_widgets_and_plots_live(tiny_dataset: Path, frame_cache: Path, tmp_path: Path) -> None:
+    wb = _swept_workbench(tiny_dataset, frame_cache, tmp_path / "fresh.sqlite")
     sweep = wb.sweep
     assert sweep.grid == {
         "vcodec": ["h264", "libsvtav1"], "g": [4], "crf": {"h264": [23, 30], "libsvtav1": [40]},
@@ -212,7 +201,7 @@ def test_explorer_click_selects_configuration(wb: Workbench) -> None:
     assert len(keys) == 3
     # through plotly's click dispatch (what a browser click triggers) ...
     target = next(t for t in traces if t.customdata[0][0] != wb.selection.key)
-    target._dispatch_on_click(Points([0], [target.x[0]], [target.y[0]], target.name, 0), None)
+    ex.figure.click(list(ex.figure.data).index(target), 0)
     assert wb.selection.key == target.customdata[0][0]
     assert wb.frames.key == wb.selection.key
     assert target.customdata[0][1] in wb.header.value
@@ -290,7 +279,7 @@ def test_frame_panel_navigates_frames_zoom_and_worst(wb: Workbench) -> None:
     assert fr.quality_figure.layout.shapes[0].x0 == fr.index
 
     trace = next(t for t in fr.quality_figure.data if t.mode == "lines+markers")
-    trace._dispatch_on_click(Points([3], [3], [trace.y[3]], trace.name, 0), None)
+    fr.quality_figure.click(list(fr.quality_figure.data).index(trace), 3)
     assert fr.index == 3 and fr.slider.value == 3
     with pytest.raises(ValueError):
         fr.goto(99)
@@ -316,19 +305,24 @@ def test_export_panel_formats_copy_and_save(wb: Workbench, tmp_path: Path) -> No
     exp = wb.export
     wb.explorer.select_recommended()
     assert exp.format.value == "lerobot-record flags"
-    assert exp.text.startswith("lerobot-record") and "--dataset.camera_encoder_config." in exp.text
-    assert f"--dataset.camera_encoder_config.vcodec={exp.config.vcodec}" in exp.text
+    assert exp.target.value == "lerobot-0.6"  # no lerobot installed in this environment: the release users run
+    assert exp.text.startswith("# lerobot-videobench export, target lerobot-0.6:")
+    assert "\nlerobot-record \\\n" in exp.text and "--dataset.rgb_encoder." in exp.text
+    assert f"--dataset.rgb_encoder.vcodec={exp.config.vcodec}" in exp.text
     assert "--dataset.encoder_threads=1" in exp.text  # the sweep ran with one encoder thread
     assert exp.copy_button.text == exp.text
 
     exp.format.value = "YAML"
     doc = yaml.safe_load(exp.text)
-    assert doc["dataset"]["camera_encoder_config"]["vcodec"] == exp.config.vcodec
+    assert doc["dataset"]["rgb_encoder"]["vcodec"] == exp.config.vcodec
     assert exp.filename.value.endswith(".yaml")
     exp.format.value = "JSON"
-    assert json.loads(exp.text)["dataset"]["camera_encoder_config"]["g"] == 4
+    assert json.loads(exp.text)["dataset"]["rgb_encoder"]["g"] == 4
+    exp.target.value = "camera_encoder"
+    assert json.loads(exp.text) ["target"] == "camera_encoder" and "camera_encoder" in json.loads(exp.text)["dataset"]
+    exp.target.value = "lerobot-0.6"
     exp.format.value = "Python"
-    assert "VideoEncoderConfig(" in exp.text
+    assert "RGBEncoderConfig(" in exp.text
     full = exp.text
     exp.only_changed.value = True
     assert len(exp.text) < len(full)
@@ -345,7 +339,10 @@ def test_export_panel_formats_copy_and_save(wb: Workbench, tmp_path: Path) -> No
 def test_export_panel_defaults_without_selection() -> None:
     panel = ExportPanel(Selection())
     assert "LeRobot's defaults" in panel.config_html.value.replace("&#x27;", "'")
-    assert "--dataset.camera_encoder_config.vcodec=libsvtav1" in panel.text
+    assert "--dataset.rgb_encoder.vcodec=libsvtav1" in panel.text
+    panel.target.value = "lerobot-0.6-edit"
+    assert "lerobot-edit-dataset" in panel.text and "--operation.rgb_encoder.vcodec=libsvtav1" in panel.text
+    assert "no source dataset given" in panel.status.value
 
 
 # ---------------------------------------------------------------------------------------------- real time

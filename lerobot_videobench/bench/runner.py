@@ -22,9 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from ..episodes import Episode
+from ..errors import DiskFullError, EnvironmentFailure
 from .grid import GridPlan, expand_grid
 from .store import ResultStore
-from .trial import MeasureSettings, TrialResult, TrialSpec, relevant_versions, run_trial, trial_key
+from .trial import (
+    ENVIRONMENT_STATUS,
+    MeasureSettings,
+    TrialResult,
+    TrialSpec,
+    relevant_versions,
+    run_trial,
+    trial_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +63,11 @@ class SweepSummary:
     total: int = 0
     cached: int = 0
     ran: int = 0
-    failed: int = 0
+    failed: int = 0  # every failed trial of this sweep's plan: new ones and those stored earlier
+    cached_failed: int = 0  # of which stored earlier and not run again (retry_failed runs them)
     cancelled: bool = False
     wall_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def results(self) -> Any:
         """This sweep's rows of the store as a DataFrame."""
@@ -101,10 +112,16 @@ def _failure(task: _Task, status: str, error: str, duration: float = 0.0) -> Tri
 
 
 # ---------------------------------------------------------------------- local process pool
+#: Seconds a new worker process may take to start (interpreter, imports) before the environment is blamed.
+WORKER_START_TIMEOUT_S = 180.0
+_READY = "ready"
+
+
 def _worker_main(conn: Any, quiet: bool) -> None:
     if quiet:  # x265 and SVT print to the native stderr; keep the terminal for the progress bar
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+    conn.send(_READY)  # the process started and imported the package: from here on, failures are trials'
     while True:
         try:
             task = conn.recv()
@@ -123,6 +140,32 @@ class _Worker:
         child.close()
         self.task: _Task | None = None
         self.started = 0.0
+        self.ready = False
+
+    def wait_ready(self, timeout_s: float = WORKER_START_TIMEOUT_S) -> None:
+        """Block until the worker has started; a worker that cannot start is the environment's failure.
+
+        Raises :class:`~lerobot_videobench.errors.EnvironmentFailure` (never cached as a trial result).
+        """
+        if self.ready:
+            return
+        ready = wait([self.conn, self.process.sentinel], timeout=timeout_s)
+        if self.conn in ready:
+            try:
+                if self.conn.recv() == _READY:
+                    self.ready = True
+                    return
+            except (EOFError, OSError):
+                pass
+        code = self.process.exitcode
+        self.kill()
+        if not ready:
+            raise EnvironmentFailure(f"a worker process did not start within {timeout_s:g} s (machine overloaded?)")
+        raise EnvironmentFailure(
+            f"a worker process could not start (exit code {code}); nothing was recorded, a rerun tries again. "
+            "In a script, put the sweep under `if __name__ == \"__main__\":` (workers are spawned and re-import "
+            "the main module), and check that the package imports in a fresh interpreter"
+        )
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -144,6 +187,12 @@ class LocalExecutor:
         self._ctx = mp.get_context("spawn")
         self._quiet = quiet
         self._workers = [_Worker(self._ctx, quiet) for _ in range(workers)]
+        try:
+            for w in self._workers:
+                w.wait_ready()
+        except EnvironmentFailure:
+            self.close()
+            raise
 
     def run(
         self, tasks: list[_Task], timeout_s: float | None, cancelled: Callable[[], bool], on_start: Callable[[_Task], None]
@@ -190,11 +239,13 @@ class LocalExecutor:
         try:
             if not w.process.is_alive():
                 raise BrokenPipeError(f"worker {w.process.pid} exited with code {w.process.exitcode}")
+            w.wait_ready()
             w.conn.send(task)
         except OSError as exc:
             logger.warning("replacing a dead idle worker: %s", exc)
             w.kill()
             w = self._workers[i] = _Worker(self._ctx, self._quiet)
+            w.wait_ready()
             w.conn.send(task)
         w.task, w.started = task, time.monotonic()
 
@@ -248,7 +299,10 @@ class DaskExecutor:
                 on_start(task)
                 fut = self.client.submit(_execute, task, pure=False, key=f"vb-trial-{task.key}-{uuid.uuid4().hex[:8]}")
                 running[fut] = (task, time.monotonic())
-            done, _ = dwait(list(running), timeout=0.5, return_when="FIRST_COMPLETED") if running else ([], [])
+            try:
+                done, _ = dwait(list(running), timeout=0.5, return_when="FIRST_COMPLETED") if running else ([], [])
+            except TimeoutError:  # distributed.wait raises when nothing finished within the timeout
+                done = set()
             now = time.monotonic()
             for fut in list(running):
                 task, started = running[fut]
@@ -302,6 +356,18 @@ def _as_cancel(cancel: Any) -> Callable[[], bool]:
     raise ValueError(f"cancel={cancel!r} must be None, a threading.Event or a callable returning True to stop")
 
 
+def _put(store: ResultStore, result: TrialResult, sweep_id: str) -> None:
+    """Store a result; a full disk is the environment's failure, named with the store's path."""
+    import sqlite3
+
+    try:
+        store.put(result, sweep=sweep_id)
+    except sqlite3.OperationalError as exc:
+        if "full" in str(exc).lower():
+            raise DiskFullError(f"no space left for the results store {store.path}: {exc}") from exc
+        raise
+
+
 def run_sweep(
     episodes: Episode | list[Episode],
     grid: str | os.PathLike | dict[str, Any] | GridPlan,
@@ -353,7 +419,9 @@ def run_sweep(
     skip = store.keys(None if not retry_failed else ["ok"])
     todo = [item for item in keyed if item[0] not in skip]
     summary.cached = summary.total - len(todo)
-    state = {"completed": summary.cached, "failed": 0}
+    stored_failed = store.keys(["failed", "timeout"]) if not retry_failed else set()
+    summary.cached_failed = summary.failed = sum(1 for k, *_ in keyed if k in stored_failed)
+    state = {"completed": summary.cached, "failed": summary.failed}
     report(SweepEvent("plan", summary.total, 0, message=f"{len(plan.invalid)} invalid grid entries skipped"))
     if summary.cached:
         report(SweepEvent("cached", summary.total, summary.cached, cached=summary.cached))
@@ -386,7 +454,12 @@ def run_sweep(
 
     try:
         for result in executor.run(tasks, timeout_s, is_cancelled, on_start):
-            store.put(result, sweep=sweep_id)
+            if result.status == ENVIRONMENT_STATUS:  # the machine failed, not the configuration: never cached
+                raise (DiskFullError if "No space left" in (result.error or "") else EnvironmentFailure)(
+                    f"{result.error} (trial {result.label} on {result.episode_key}); nothing was recorded for it, "
+                    "a rerun tries again"
+                )
+            _put(store, result, sweep_id)
             state["completed"] += 1
             summary.ran += 1
             if not result.ok:

@@ -16,14 +16,20 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "psnr_mean": "mean",
     "psnr_p5": "min",
     "encode_fps": "mean",
+    "encode_fps_spread": "max",
     "realtime_factor": "min",
     "decode_fps": "mean",
+    "decode_fps_spread": "max",
     "load_1_frame_p50_ms": "mean",
     "load_1_frame_p95_ms": "max",
     "load_6_frames_p50_ms": "mean",
 }
 #: ``encode_fps`` of the slowest episode: what a real-time judgement must use (cameras differ in size).
 ENCODE_FPS_MIN = "encode_fps_min"
+#: How many of a configuration's trials were timed while other processes competed for the cores.
+CONTENDED_TRIALS = "contended_trials"
+#: How many of a configuration's trials came from a lossy source (quality relative to that source).
+LOSSY_TRIALS = "lossy_source_trials"
 #: Per-configuration columns that say whether LeRobot's training decoders read it back right.
 DECODE_COLUMNS = ("decoder", "hazards", "decode_ok", "decode_issue", "error")
 
@@ -92,6 +98,10 @@ def summarize(results: Any) -> Any:
         out = out.join(agg)
     if len(ok) and "encode_fps" in ok.columns:
         out = out.join(ok.groupby("label", sort=False)["encode_fps"].min().rename(ENCODE_FPS_MIN))
+    for src, name in (("contended", CONTENDED_TRIALS), ("source_lossy", LOSSY_TRIALS)):
+        if len(ok) and src in ok.columns:
+            flags = ok[src].map(lambda v: bool(v) if v == v and v is not None else False)
+            out = out.join(flags.groupby(ok["label"], sort=False).sum().astype(int).rename(name))
     for col in ("config.vcodec", "config.crf", "config.g", "config.preset", "config.pix_fmt", "config.fast_decode",
                 "config.extra_options", "encoder_threads"):
         if col in df.columns:

@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from ..encoding import VideoEncoderConfig, encode_video_frames, iter_video_frames, library_versions
+from ..encoding import VideoEncoderConfig, iter_video_frames, library_versions
 from ..episodes import Episode
+from ..episodes.history import stream_profile
 from ..errors import EncoderUnavailableError, InvalidValueError
 from ..encoding.decoders import decoder_available, default_decoder, forget_video
 from . import metrics
@@ -41,11 +42,17 @@ from .access import (  # noqa: F401  (ACCESS_PATTERNS, measure_random_access: re
     query_plan,
     run_random_access,
 )
+from .timing import stage_frames, time_decode, time_encode
 
 logger = logging.getLogger(__name__)
 
 #: Bumped when what a trial measures changes, so stored results of older definitions are not reused.
-TRIAL_SCHEMA = 2  # 2: load time through LeRobot's training decoders, decode correctness
+TRIAL_SCHEMA = 3  # 2: load time through LeRobot's training decoders, decode correctness; 3: encode timed on
+# staged frames, decode timed over the whole loop, timing repeats
+
+#: Status of a trial the machine failed (a full disk): returned to the runner, never stored.
+ENVIRONMENT_STATUS = "environment"
+
 
 @dataclass(frozen=True)
 class MeasureSettings:
@@ -58,6 +65,9 @@ class MeasureSettings:
     ``pyav`` or ``both``; every returned frame is checked against the sequential decode.
     ``png_samples`` frames are PNG-encoded (Pillow, default compress level 6, as LeRobot's benchmark
     dumped them) to estimate the PNG-folder size and PNG load time.
+    ``timing_repeats`` runs of the encode (re-encoding the staged frames) and of the sequential decode
+    are timed; the median is the figure, best/worst give its spread. 1 keeps a sweep's cost at one
+    encode per trial; raise it where a decision hangs on speed.
     """
 
     ssim_flavour: str = "fast"
@@ -66,11 +76,12 @@ class MeasureSettings:
     decoder: str = field(default_factory=default_decoder)
     seed: int = 1337
     png_samples: int = 4
+    timing_repeats: int = 1
 
     def __post_init__(self) -> None:
         if self.ssim_flavour not in metrics.SSIM_FLAVOURS:
             raise ValueError(f"ssim_flavour={self.ssim_flavour!r}; allowed: {sorted(metrics.SSIM_FLAVOURS)}")
-        for name, low in (("access_samples", 1), ("png_samples", 0)):
+        for name, low in (("access_samples", 1), ("png_samples", 0), ("timing_repeats", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name}={value!r} must be an integer >= {low}")
@@ -145,15 +156,27 @@ class TrialResult:
     # encode
     encode_wall_s: float | None = None
     encode_cpu_s: float | None = None
-    encode_fps: float | None = None
+    encode_fps: float | None = None  # median over timing_repeats runs, frames staged in memory first
+    encode_fps_best: float | None = None
+    encode_fps_spread: float | None = None  # (best - worst) / median; None with one run
+    encode_cpu_per_wall: float | None = None  # cores the encoder kept busy (never above those available)
     realtime_factor: float | None = None
     # decode
-    decode_fps: float | None = None
+    decode_fps: float | None = None  # whole sequential decode loop to RGB, median over runs
+    decode_fps_spread: float | None = None
     decoder: str | None = None  # the training decoder(s) measured: torchcodec, pyav or torchcodec+pyav
     load_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # pattern -> {p50, p95, mean, failed}
     load_ms_by_decoder: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     decode_ok: bool | None = None  # every random-access query returned the right frame, on every decoder
     decode_issue: str | None = None  # decoder: symptom; remedy (when decode_ok is False)
+    # what else the machine did while timing
+    load_avg_1m: float | None = None
+    other_cpu_cores: float | None = None
+    contended: bool | None = None
+    # how a lossy source was itself encoded (its packets), to say which candidate it resembles
+    source_codec: str | None = None
+    source_gop: int | None = None
+    source_bpp: float | None = None
     png_load_ms: float | None = None
     # quality
     ssim_flavour: str | None = None
@@ -235,27 +258,6 @@ def trial_key(fingerprint: str, spec: TrialSpec, settings: MeasureSettings, vers
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
-class _TimedIterator:
-    """Wraps an iterator and adds up the wall time spent inside ``next``."""
-
-    def __init__(self, it: Iterator[np.ndarray]) -> None:
-        self._it = it
-        self.seconds = 0.0
-        self.count = 0
-
-    def __iter__(self) -> _TimedIterator:
-        return self
-
-    def __next__(self) -> np.ndarray:
-        t0 = time.perf_counter()
-        try:
-            item = next(self._it)
-        finally:
-            self.seconds += time.perf_counter() - t0
-        self.count += 1
-        return item
-
-
 def _measure_access(result: TrialResult, video: Path, plan: dict[str, list[list[int]]], fps: int,
                     settings: MeasureSettings, digests: dict[int, bytes]) -> None:
     """Load time through each of the settings' training decoders, every returned frame checked against
@@ -296,6 +298,19 @@ def estimate_png(episode: Episode, samples: int) -> tuple[float, float]:
         if len(sizes) == len(wanted):
             break
     return float(np.mean(sizes)) * episode.num_frames, float(np.median(loads))
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """A full disk (ENOSPC) anywhere in the chain: the machine's failure, not the configuration's."""
+    import errno
+
+    for _ in range(10):  # the cause chain, bounded
+        if exc is None:
+            return False
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def run_trial(
@@ -339,13 +354,18 @@ def run_trial(
         host=socket.gethostname(),
         started_at=time.time(),
     )
+    if episode.lossy:
+        profile = stream_profile(episode.provenance.path)
+        if profile is not None:
+            result.source_codec, result.source_gop, result.source_bpp = profile.codec, profile.gop, profile.bits_per_pixel
     tmpdir = Path(tempfile.mkdtemp(prefix="vb-trial-", dir=work_dir))
     t_start = time.perf_counter()
     try:
         video = tmpdir / f"{key}.mp4"
-        stats = encode_video_frames(
-            episode.iter_frames(), video, episode.fps, spec.config, spec.encoder_threads, overwrite=True
-        )
+        # frames are read from the source before the clock starts: the figure is the encoder's alone
+        staged = stage_frames(episode, work_dir=tmpdir)
+        stats, enc = time_encode(staged, video, episode.fps, spec.config, spec.encoder_threads,
+                                 repeats=settings.timing_repeats)
         if stats.frames != episode.num_frames:
             raise ValueError(f"source gave {stats.frames} frames, episode says {episode.num_frames}")
         n, w, h = stats.frames, episode.width, episode.height
@@ -354,18 +374,29 @@ def run_trial(
         result.bits_per_pixel = stats.bytes * 8 / (n * w * h)
         result.bitrate_kbps = stats.bytes * 8 / (n / episode.fps) / 1000
         result.compression_ratio_raw = n * w * h * 3 / stats.bytes
-        result.encode_wall_s = stats.encode_wall_s
-        result.encode_cpu_s = stats.cpu_s
-        result.encode_fps = stats.encode_fps
-        result.realtime_factor = stats.encode_fps / episode.fps
+        result.encode_wall_s = enc.median_wall_s
+        result.encode_cpu_s = enc.median_cpu_s
+        result.encode_fps = enc.fps
+        result.encode_fps_best = enc.fps_best
+        result.encode_fps_spread = enc.spread
+        result.encode_cpu_per_wall = enc.cpu_per_wall
+        result.realtime_factor = enc.fps / episode.fps
 
+        dec = time_decode(video, n, episode.fps, repeats=settings.timing_repeats)
+        result.decode_fps = dec.fps
+        result.decode_fps_spread = dec.spread
+        loads = [t.load for t in (enc, dec)]
+        result.load_avg_1m = max((x.load_avg_1m for x in loads if x.load_avg_1m is not None), default=None)
+        others = [x.other_cpu_cores for x in loads if x.other_cpu_cores is not None]
+        result.other_cpu_cores = max(others) if others else None
+        result.contended = any(x.contended for x in loads)
         plan = query_plan(n, settings.access_samples, settings.seed)
-        decoded = _TimedIterator(iter_video_frames(video, num_frames=n, fps=episode.fps))
+        decoded = iter_video_frames(video, num_frames=n, fps=episode.fps)
         digests = DigestingIterator(decoded, planned_frames(plan))  # reference frames for random access
         quality = metrics.compare_frames(
-            episode.iter_frames(), digests, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
+            iter(staged), digests, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
         )
-        result.decode_fps = decoded.count / decoded.seconds if decoded.seconds > 0 else None
+        staged.close()
         result.ssim_flavour = quality.flavour
         result.psnr_frames = quality.psnr
         result.ssim_frames = quality.ssim
@@ -392,7 +423,7 @@ def run_trial(
             shutil.move(str(video), dest)
             result.video_path = str(dest)
     except Exception as exc:  # a failing trial is a result, not a crash of the sweep
-        result.status = "failed"
+        result.status = ENVIRONMENT_STATUS if _is_disk_full(exc) else "failed"
         result.error = f"{type(exc).__name__}: {exc}"
         logger.debug("trial %s failed:\n%s", spec.label, traceback.format_exc())
     finally:

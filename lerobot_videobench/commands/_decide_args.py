@@ -10,23 +10,21 @@ from typing import Any
 EXPORT_FORMATS: tuple[str, ...] = ("cli", "yaml", "json", "python")
 
 
-def render_config(config: Any, encoder_threads: int | None, fmt: str) -> str:
-    """The config as ``lerobot-record`` flags, YAML, JSON or Python; export caveats go to stderr."""
+def render_config(config: Any, encoder_threads: int | None, fmt: str, target: str | None = None,
+                  source: Any = None) -> str:
+    """The config rendered by the export registry for ``target`` (default: the installed LeRobot's) in
+    ``fmt``; export caveats go to stderr."""
     from ..decide import export
 
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format={fmt!r} must be one of {list(EXPORT_FORMATS)}")
+    settings = export.ExportSettings(config, encoder_threads=encoder_threads, source=source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", export.ExportWarning)
-        if fmt == "cli":
-            text = export.to_shell(config, encoder_threads=encoder_threads)
-        elif fmt == "python":
-            text = export.to_python(config, encoder_threads=encoder_threads)
-        else:
-            render = export.to_yaml if fmt == "yaml" else export.to_json
-            text = render(config, encoder_threads=encoder_threads)
+        text = export.render(target, fmt, settings)
     for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+        if issubclass(w.category, export.ExportWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
     return text.rstrip("\n")
 
 

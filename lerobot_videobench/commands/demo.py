@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-ssim", type=float, default=0.95, help="quality floor, fast SSIM mean (default: %(default)s)")
     p.add_argument("--cameras", type=int, help="cameras recorded at once (default: the source's camera count)")
     add_decoder_argument(p)
+    from .export import add_target_argument
+
+    add_target_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -36,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..bench import expand_grid, run_sweep, summarize
     from ..decide.constraints import Constraints
-    from ..decide.export import format_command, to_cli_args
+    from ..decide.export import ExportSettings, default_target, render, to_cli_args
     from ..decide.pareto import recommend
     from ..episodes import load_episodes
     from ..report.html import build_report
@@ -53,19 +56,20 @@ def run(args: argparse.Namespace) -> int:
     constraints = Constraints.for_results(results, Constraints(min_ssim=args.min_ssim, cameras=args.cameras))
     rec = recommend(results, constraints)
     report = build_report(args.store, args.out, title=f"lerobot-videobench demo ({args.source})",
-                          constraints=constraints, keys=summary.keys)
-    flags = to_cli_args(rec.config, encoder_threads=rec.encoder_threads) if rec.qualified else []
+                          constraints=constraints, keys=summary.keys, target=args.target)
+    settings = ExportSettings(rec.config, encoder_threads=rec.encoder_threads) if rec.qualified else None
+    flags = to_cli_args(settings, target=args.target) if settings is not None else []
     if args.json:
         print_json({"sweep": {"trials": summary.total, "cached": summary.cached, "failed": summary.failed,
                               "wall_s": summary.wall_s},
                     "summary": summarize(results).to_dict(orient="records"),
-                    "recommendation": rec.to_dict(), "flags": flags, "report": str(report)})
+                    "recommendation": rec.to_dict(), "target": args.target or default_target(), "flags": flags, "report": str(report)})
         return 0 if rec.qualified else 1
     print(f"\n{summary.total} trials ({summary.cached} cached, {summary.failed} failed) in {summary.wall_s:.1f} s\n")
     print(f"Recommendation ({constraints.describe()}):")
     for line in rec.rationale:
         print(f"  {line}")
     if rec.qualified:
-        print("\nRecord with:\n" + format_command(flags))
+        print("\nRecord with:\n" + render(args.target, "cli", settings).rstrip("\n"))
     print(f"\nReport: {Path(report).resolve()}")
     return 0 if rec.qualified else 1

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="LeRobot's encoder_threads (default: the codec decides)")
     p.add_argument("--queue-maxsize", type=int, default=30, metavar="Q",
                    help="LeRobot's encoder_queue_maxsize (default: %(default)s)")
+    p.add_argument("--engine", choices=["videobench", "lerobot"], default="videobench",
+                   help="streaming encoder: ours (LeRobot's per-frame work, timed per frame) or LeRobot's own "
+                        "StreamingVideoEncoder (needs the lerobot package) (default: %(default)s)")
     p.add_argument("--headroom", type=float, default=DEFAULT_HEADROOM, metavar="X",
                    help="encode capacity over demand required for a 'realtime' verdict (default: %(default)s)")
     f = p.add_argument_group("frames (default: the built-in sample, resized)")
@@ -65,14 +68,15 @@ def run(args: argparse.Namespace) -> int:
     report = check_realtime(
         config, args.cameras, args.width, args.height, args.fps, args.seconds,
         encoder_threads=args.encoder_threads, queue_maxsize=args.queue_maxsize, frames=_frames(args),
-        required_headroom=args.headroom,
+        required_headroom=args.headroom, engine=args.engine,
     )
     status = 1 if report.verdict == "overloaded" else 0
     if args.json:
         print_json({**report.to_dict(), "ok": report.ok})
         return status
     print(f"{report.cameras} x {report.width}x{report.height} @ {report.fps} fps for {report.seconds:g} s with "
-          f"{report.label}; queue {report.queue_maxsize}, encoder_threads {report.encoder_threads}; "
+          f"{report.label} ({report.engine} encoder); queue {report.queue_maxsize}, "
+          f"encoder_threads {report.encoder_threads}; "
           f"frames: {report.frames_source}")
     rows = [
         [c["key"].rsplit(".", 1)[-1], c["frames_fed"], c["frames_encoded"], c["frames_dropped"],

@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", help="report title (default: from the store name)")
     add_constraint_args(p)
     p.add_argument("--cache-dir", metavar="DIR", help="frame cache the sweep used (for the source thumbnails)")
+    from .export import add_target_argument
+
+    add_target_argument(p)
     p.set_defaults(func=run)
 
 
@@ -24,6 +27,6 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html"
     path = build_report(args.store, out, title=args.title, constraints=constraints_from_args(args),
-                        cache_dir=args.cache_dir)
+                        cache_dir=args.cache_dir, target=args.target)
     print(path)
     return 0

@@ -8,6 +8,7 @@ import sys
 from ._config_args import add_decoder_argument, int_or_none, measure_settings, preset
 from ._decide_args import EXPORT_FORMATS, fmt_num, render_config
 from ._output import format_table, print_json
+from .export import add_target_argument, swept_source
 from .sweep import add_source_arguments
 
 
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="results store shared with 'sweep' (default: %(default)s)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="cli", help="how to print the config (default: cli)")
     add_decoder_argument(p)
+    add_target_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -56,9 +58,12 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # a probe's encode failed: the store keeps the failed trial and its error
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    text = render_config(result.config, args.encoder_threads, args.format) if result.found else None
+    text = render_config(result.config, args.encoder_threads, args.format, args.target,
+                         swept_source(args.source)) if result.found else None
+    notes = _notes(args.store, episodes)
     if args.json:
-        print_json({**result.to_dict(), "store": args.store, "export": {"format": args.format, "text": text}})
+        print_json({**result.to_dict(), "store": args.store, "notes": notes,
+                    "export": {"format": args.format, "target": args.target, "text": text}})
         return 0 if result.found else 1
     rows = [[p.crf, fmt_num(p.quality, 5), "cache" if p.from_cache else "encoded"]
             for p in sorted(result.probes, key=lambda p: p.crf)]
@@ -68,6 +73,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"decode hazard at crf {crf}: {issue}")
     print(f"{result.encodes} encode(s) run, {result.cached} reused from {args.store}; a full crf grid "
           f"{result.crf_range[0]}..{result.crf_range[1]} costs {result.full_grid_encodes}.")
+    for note in notes:
+        print(note)
     if text is not None:
         print(f"\nConfig ({args.format}):\n{text}")
     return 0 if result.found else 1
+
+
+def _notes(store: str, episodes: list) -> list[str]:
+    """Lossy-source notes on the searched episodes' trials in the store."""
+    from ..bench.store import load_results
+    from ..decide.lossy import lossy_source_notes
+
+    results = load_results(store)
+    if not len(results):
+        return []
+    fps = {ep.fingerprint() for ep in episodes}
+    return lossy_source_notes(results[results["source_fingerprint"].isin(fps)])

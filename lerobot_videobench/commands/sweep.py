@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exact-ssim", action="store_true", help="also compute LeRobot's scikit-image SSIM (slow)")
     p.add_argument("--access-samples", type=int, default=20, metavar="N",
                    help="random-access queries per LeRobot pattern (default: %(default)s; fewer = faster sweeps)")
+    p.add_argument("--repeats", type=int, default=1, metavar="N",
+                   help="time each encode and decode N times (median and spread; default: %(default)s)")
     add_decoder_argument(p)
     p.add_argument("--retry-failed", action="store_true", help="run again the trials stored as failed")
     p.add_argument("--no-frame-cache", action="store_true", help="decode the source for every trial")
@@ -52,19 +54,23 @@ def run(args: argparse.Namespace) -> int:
     summary = run_sweep(
         episodes, plan, args.store, workers=args.workers, scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
-        settings=measure_settings(args, exact_ssim=args.exact_ssim, access_samples=args.access_samples),
+        settings=measure_settings(args, exact_ssim=args.exact_ssim, access_samples=args.access_samples,
+                                  timing_repeats=args.repeats),
         retry_failed=args.retry_failed,
         cache_frames=not args.no_frame_cache,
     )
-    table = summarize(summary.results())
+    results = summary.results()
+    table = summarize(results)
+    notes = sweep_notes(summary, results, table)
     if args.export:
         export_results(args.store, args.export)
     info = {
         "store": str(summary.store_path), "trials": summary.total, "cached": summary.cached, "ran": summary.ran,
-        "failed": summary.failed, "invalid_grid_entries": len(plan.invalid), "wall_s": round(summary.wall_s, 2),
+        "failed": summary.failed, "cached_failed": summary.cached_failed,
+        "invalid_grid_entries": len(plan.invalid), "wall_s": round(summary.wall_s, 2),
     }
     if args.json:
-        print_json({**info, "summary": table.to_dict(orient="records")})
+        print_json({**info, "notes": notes, "summary": table.to_dict(orient="records")})
         return 0 if not summary.failed else 1
     rows = []
     for r in table.itertuples(index=False):
@@ -72,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         rows.append([
             d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", _fmt(d.get("bytes_per_frame"), 0, 1e-3, " KB"),
             _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("ssim_mean"), 4), _fmt(d.get("ssim_p5"), 4),
-            _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0), _fmt(d.get("realtime_factor"), 1, suffix="x"),
+            _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0) + _spread(d.get("encode_fps_spread")),
+            _fmt(d.get("realtime_factor"), 1, suffix="x"),
             _fmt(d.get("load_1_frame_p50_ms"), 1), _decode_cell(d),
         ])
     decoder = next((d for d in table.get("decoder", []) if isinstance(d, str)), "-")
@@ -83,9 +90,35 @@ def run(args: argparse.Namespace) -> int:
     hazards = [(d["label"], d["decode_issue"]) for d in table.to_dict(orient="records") if d.get("hazards")]
     for label, issue in hazards:
         print(f"decode hazard: {label}: {issue}")
-    print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {info['failed']} failed) "
+    failed = f"{info['failed']} failed" + (f", {summary.cached_failed} of them stored earlier (--retry-failed runs them "
+                                           "again)" if summary.cached_failed else "")
+    print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {failed}) "
           f"in {info['wall_s']} s; store: {info['store']}")
+    for note in notes:
+        print(note)
     return 0 if not summary.failed else 1
+
+
+def sweep_notes(summary: object, results: object, table: object) -> list[str]:
+    """What the figures rest on: timing noise, contention, other sweeps on the store, a lossy source."""
+    from ..decide.lossy import lossy_source_notes
+
+    notes = list(getattr(summary, "notes", []) or [])
+    if len(table) and "contended_trials" in table.columns:
+        contended = int(table["contended_trials"].fillna(0).sum())
+        if contended:
+            notes.append(f"Contended: {contended} trial(s) were timed while other processes used the cores; "
+                         "their speed figures may be low.")
+    if len(table) and "encode_fps_spread" in table.columns and table["encode_fps_spread"].isna().all():
+        notes.append("Encode and decode speeds were timed once per trial (--repeats 1): their noise is not measured.")
+    notes.extend(lossy_source_notes(results))
+    return notes
+
+
+def _spread(value: object) -> str:
+    if value is None or value != value:
+        return ""
+    return f" ±{float(value) * 50:.0f}%"
 
 
 def _decode_cell(d: dict) -> str:

@@ -16,6 +16,7 @@ from ..bench.summary import exclusions, summarize, usable
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
 from ..errors import InvalidValueError
 from .constraints import Constraints, select_results
+from .lossy import lossy_source_notes
 
 #: Objective name -> (column of the summary table, "min" or "max").
 OBJECTIVES: dict[str, tuple[str, str]] = {
@@ -117,6 +118,8 @@ class Recommendation:
     failures: dict[str, str] = field(default_factory=dict)  # unmet constraints, and configs that failed
     hazards: dict[str, str] = field(default_factory=dict)  # configs LeRobot's decoders cannot read right
     rationale: list[str] = field(default_factory=list)
+    ties: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +135,8 @@ class Recommendation:
             "failures": self.failures,
             "hazards": self.hazards,
             "rationale": self.rationale,
+            "ties": self.ties,
+            "notes": self.notes,
         }
 
 
@@ -249,8 +254,9 @@ def recommend(
         if not failures:
             failures["combination"] = "each constraint is met by some configuration, but no configuration meets all"
         lines = ["No measured configuration meets every constraint."] + [f"{k}: {v}" for k, v in failures.items()]
+        notes = _measurement_notes(selected, table)
         return Recommendation(False, None, None, None, constraints=constraints, failures={**failures, **failed_configs},
-                              hazards=hazards, rationale=lines + excluded)
+                              hazards=hazards, rationale=lines + excluded + notes, notes=notes)
 
     winner = by_size[by_size["_ok"]].iloc[0]
     config, threads = config_from_row(winner)
@@ -267,8 +273,67 @@ def recommend(
     defaults = everything[[_is_default(r) for _, r in everything.iterrows()]]
     if len(defaults):
         rec.vs_default = _vs_default(selected, winner, defaults.iloc[0], ssim_col, psnr_col)
-    rec.rationale = _rationale(rec, checks, smaller, passes, len(table)) + excluded
+    rec.ties, noise_lines = _speed_ties(winner, smaller, checks, passes)
+    rec.notes = _measurement_notes(selected, table)
+    rec.rationale = _rationale(rec, checks, smaller, passes, len(table)) + excluded + noise_lines + rec.notes
     return rec
+
+
+def _noise(row: Any) -> float | None:
+    """Relative spread of a configuration's encode timing (max over its trials), None when not measured."""
+    value = row.get("encode_fps_spread") if hasattr(row, "get") else None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value else None
+
+
+def _speed_ties(winner: Any, smaller: Any, checks: dict, passes: dict) -> tuple[list[dict[str, Any]], list[str]]:
+    """Configurations the real-time limit separates from the winner by less than their timing noise.
+
+    A smaller configuration failing *only* the real-time check, by less than its measured spread, is
+    tied with the winner: the measurement cannot tell them apart, and the rationale says so. Likewise a
+    winner passing by less than its own spread.
+    """
+    col, _, need = checks["realtime"]
+    ties: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for i, r in smaller.iterrows():
+        failing = [n for n in checks if not bool(passes[n].fillna(False)[i])]
+        noise = _noise(r)
+        fps = float(r[col]) if r[col] == r[col] else float("nan")
+        if failing == ["realtime"] and noise is not None and fps >= need * (1 - noise):
+            ties.append({"label": str(r["label"]), "encode_fps": fps, "required_encode_fps": need,
+                         "spread": noise, "bytes_per_frame": float(r["bytes_per_frame"])})
+    for t in ties:
+        lines.append(
+            f"Tied within measured noise: {t['label']} is smaller ({t['bytes_per_frame'] / 1000:.1f} KB/frame) and "
+            f"misses real time by {need - t['encode_fps']:.0f} fps ({t['encode_fps']:.0f} of {need:.0f}), less than "
+            f"its timing spread (±{t['spread']:.0%}); the measurement cannot separate it from {winner['label']}: "
+            "check both live (realtime) or re-time them (sweep --repeats 5)."
+        )
+    fps, noise = float(winner[col]), _noise(winner)
+    margin = fps / need - 1 if need else float("inf")
+    if noise is None:
+        lines.append(f"Real-time margin of {winner['label']}: {margin:+.0%} ({fps:.0f} fps for {need:.0f} needed); encode "
+                     "speed was timed once per trial, so its noise is not measured (sweep --repeats 3 measures it).")
+    elif margin < noise:
+        lines.append(f"{winner['label']} passes real time by {margin:+.0%}, within its timing spread (±{noise:.0%}): "
+                     "confirm with the live real-time check before relying on it.")
+    return ties, lines
+
+
+def _measurement_notes(selected: Any, table: Any) -> list[str]:
+    """What the figures rest on: contention while timing, and a lossy source."""
+    notes = []
+    if "contended_trials" in table.columns and "trials" in table.columns:
+        contended, total = int(table["contended_trials"].fillna(0).sum()), int((table["trials"] - table["failed"]).sum())
+        if contended:
+            notes.append(f"Contended: {contended} of {total} trials were timed while other processes used the cores; "
+                         "their speed figures may be low (re-measure on a quiet machine, e.g. one worker).")
+    notes.extend(lossy_source_notes(selected))
+    return notes
 
 
 def _excluded_lines(failures: dict[str, str], hazards: dict[str, str]) -> list[str]:

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
-from ..encoding.streaming import CameraStreamResult, StreamingVideoEncoder, _to_hwc_uint8
+from ..encoding.streaming import CameraStreamResult, _to_hwc_uint8
+from ..encoding.streaming_engines import streaming_engine
 from ..episodes import Episode
 from .constraints import DEFAULT_HEADROOM
 
@@ -57,6 +58,7 @@ class RealtimeReport:
     encoder_threads: int | None
     queue_maxsize: int
     frames_source: str
+    engine: str = "videobench"
     per_camera: list[dict[str, Any]] = field(default_factory=list)
     queue_depth_t: list[float] = field(default_factory=list)
     queue_depth: dict[str, list[int]] = field(default_factory=dict)
@@ -168,6 +170,7 @@ def check_realtime(
     frames: Any = None,
     *,
     required_headroom: float | None = None,
+    engine: str = "videobench",
 ) -> RealtimeReport:
     """Stream-encode ``cameras`` x ``seconds`` of W x H frames at ``fps`` and report drops and headroom.
 
@@ -178,6 +181,10 @@ def check_realtime(
     + 0.1 s per frame dropped by the slowest camera, + the time to encode what is left in the queues
     (at most ``queue_maxsize`` frames per camera) and flush; an encoder that cannot drain within
     LeRobot's 120 s join raises ``RuntimeError``.
+
+    ``engine`` picks the streaming encoder: ``"videobench"`` (ours: LeRobot's per-frame work, measured
+    per frame) or ``"lerobot"`` (LeRobot's own ``StreamingVideoEncoder``; needs the ``lerobot`` package;
+    no per-frame timings, so its headroom is the CPU headroom alone).
     """
     config = config or camera_encoder_defaults()
     for name, value in (("cameras", cameras), ("width", width), ("height", height), ("fps", fps), ("queue_maxsize", queue_maxsize)):
@@ -195,6 +202,7 @@ def check_realtime(
         required_headroom = DEFAULT_HEADROOM
     if not required_headroom >= 1:
         raise ValueError(f"required_headroom={required_headroom!r} must be >= 1 (encode capacity over demand)")
+    encoder_factory = streaming_engine(engine)
     _check_even(config.pix_fmt, int(width), int(height))
     pool, source = _frame_pool(frames, int(width), int(height), int(fps))
     order = _ping_pong(len(pool))
@@ -203,13 +211,13 @@ def check_realtime(
     report = RealtimeReport(
         config=config.to_dict(), label=config.label(), cameras=cameras, width=width, height=height, fps=fps,
         seconds=seconds, encoder_threads=encoder_threads, queue_maxsize=queue_maxsize, frames_source=source,
-        required_headroom=required_headroom, queue_depth={k: [] for k in keys},
+        engine=engine, required_headroom=required_headroom, queue_depth={k: [] for k in keys},
     )
     lags = dict.fromkeys(keys, 0.0)
     errors: list[BaseException] = []
     done = threading.Event()
 
-    with tempfile.TemporaryDirectory(prefix="vb-realtime-") as tmp, StreamingVideoEncoder(
+    with tempfile.TemporaryDirectory(prefix="vb-realtime-") as tmp, encoder_factory(
         fps, config, queue_maxsize=queue_maxsize, encoder_threads=encoder_threads
     ) as encoder:
         encoder.start_episode(keys, tmp)
@@ -259,7 +267,7 @@ def check_realtime(
     report.producer_max_lag_s = max(lags.values())
     per: list[CameraStreamResult] = [results[k] for k in keys]
     report.per_camera = [
-        {**{k: v for k, v in asdict(r).items() if k != "path"}, "drop_rate": r.drop_rate, "realtime_factor": r.realtime_factor}
+        {**{k: v for k, v in asdict(r).items() if k not in ("path", "stats")}, "drop_rate": r.drop_rate, "realtime_factor": r.realtime_factor}
         for r in per
     ]
     report.frames_fed = sum(r.frames_fed for r in per)

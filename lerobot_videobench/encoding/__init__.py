@@ -13,10 +13,15 @@ from .config import (  # noqa: E402
     VALID_VIDEO_CODECS,
     VIDEO_CODECS_ALIASES,
     VIDEO_ENCODER_INFO_FIELD_NAMES,
+    DepthEncoderConfig,
     VideoEncoderConfig,
     camera_encoder_defaults,
+    depth_encoder_defaults,
+    encoder_config_from_video_info,
+    is_depth_info,
     resolve_auto_vcodec,
 )
+from .depth import dequantize_depth, iter_depth_frames, quantize_depth  # noqa: E402
 from .decoders import DECODERS, FrameTimestampError, decode_frames, default_decoder  # noqa: E402
 from .encode import EncodeStats, encode_video_frames, list_png_frames  # noqa: E402
 from .pyav_probe import EncoderProbe, library_versions, probe_encoder  # noqa: E402
@@ -39,6 +44,13 @@ __all__ = [
     "VIDEO_CODECS_ALIASES",
     "VIDEO_ENCODER_INFO_FIELD_NAMES",
     "CameraStreamResult",
+    "DepthEncoderConfig",
+    "depth_encoder_defaults",
+    "dequantize_depth",
+    "encoder_config_from_video_info",
+    "is_depth_info",
+    "iter_depth_frames",
+    "quantize_depth",
     "DECODERS",
     "FrameTimestampError",
     "EncodeStats",

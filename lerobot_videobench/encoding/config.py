@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -78,6 +79,11 @@ class VideoEncoderConfig:
         the tuning fields from ``video.<field>``; missing or null values and an empty
         ``extra_options`` (what a merge of disagreeing sources leaves) fall back to the defaults.
         """
+        return cls(**cls._kwargs_from_video_info(video_info))
+
+    @classmethod
+    def _kwargs_from_video_info(cls, video_info: dict[str, Any] | None) -> dict[str, Any]:
+        """The constructor keywords an ``info`` block records (subclasses layer their own fields on top)."""
         info = video_info or {}
         kwargs: dict[str, Any] = {}
         for key, name in (("video.codec", "vcodec"), ("video.pix_fmt", "pix_fmt")):
@@ -88,7 +94,7 @@ class VideoEncoderConfig:
             if value is None or (name == "extra_options" and not value):
                 continue
             kwargs[name] = value
-        return cls(**kwargs)
+        return kwargs
 
     @classmethod
     def unchecked(cls, **fields_: Any) -> VideoEncoderConfig:
@@ -102,9 +108,11 @@ class VideoEncoderConfig:
             raise ValueError("vcodec='auto' is resolved on the recording machine; name a concrete encoder")
         token = _CHECK_LOCAL_BUILD.set(False)
         try:
-            return cls(**fields_)
+            config = cls(**fields_)
         finally:
             _CHECK_LOCAL_BUILD.reset(token)
+        config._built_unchecked = True  # not a field: equality and to_dict() ignore it; preflight reads it
+        return config
 
     @property
     def locally_checked(self) -> bool:
@@ -245,7 +253,12 @@ class VideoEncoderConfig:
         parts.append(self.pix_fmt)
         if self.extra_options:
             parts.append(",".join(f"{k}={v}" for k, v in sorted(self.extra_options.items())))
+        parts.extend(self._label_extra())
         return " ".join(parts)
+
+    def _label_extra(self) -> list[str]:
+        """Subclass fields worth naming in :meth:`label` (the depth quantizer)."""
+        return []
 
 
 def camera_encoder_defaults() -> VideoEncoderConfig:
@@ -269,3 +282,92 @@ def resolve_auto_vcodec(*, check_opens: bool = False) -> str:
     if not check_opens:
         logger.warning("No hardware encoder available, falling back to software encoder 'libsvtav1'")
     return "libsvtav1"
+
+
+#: Bits of LeRobot's depth codes and the largest code (``gray12le`` carries 0..4095).
+DEPTH_QUANT_BITS: int = 12
+DEPTH_QMAX: int = (1 << DEPTH_QUANT_BITS) - 1
+DEFAULT_DEPTH_MIN: float = 0.01
+DEFAULT_DEPTH_MAX: float = 10.0
+DEFAULT_DEPTH_SHIFT: float = 3.5
+DEFAULT_DEPTH_USE_LOG: bool = True
+DEFAULT_DEPTH_PIX_FMT: str = "gray12le"
+DEPTH_METER_UNIT: str = "m"
+DEPTH_MILLIMETER_UNIT: str = "mm"
+#: Depth quantizer fields persisted in ``info.json`` as ``video.<name>`` (LeRobot 0.6).
+DEPTH_ENCODER_INFO_FIELD_NAMES: frozenset[str] = frozenset({"depth_min", "depth_max", "shift", "use_log"})
+
+
+@dataclass
+class DepthEncoderConfig(VideoEncoderConfig):
+    """How one depth camera is encoded, as LeRobot 0.6's ``DepthEncoderConfig``: 12-bit codes from the
+    quantizer (``depth_min``/``depth_max``/``shift`` in metres, log or linear) in ``gray12le`` HEVC,
+    lossless by default through ``x265-params=lossless=1``.
+
+    Every :class:`VideoEncoderConfig` field, option mapping and check applies unchanged, with a
+    1-channel source. Stricter than LeRobot (which accepts these and writes garbage codes):
+    ``depth_min < depth_max``, finite numbers, ``use_log`` a bool, ``depth_min + shift > 0`` in log mode.
+    """
+
+    vcodec: str = "hevc"
+    pix_fmt: str = DEFAULT_DEPTH_PIX_FMT
+    extra_options: dict[str, Any] = field(default_factory=lambda: {"x265-params": "lossless=1"})
+    depth_min: float = DEFAULT_DEPTH_MIN
+    depth_max: float = DEFAULT_DEPTH_MAX
+    shift: float = DEFAULT_DEPTH_SHIFT
+    use_log: bool = DEFAULT_DEPTH_USE_LOG
+
+    _DEFAULT_CHANNELS: ClassVar[int | None] = 1
+
+    def validate(self) -> None:
+        """The quantizer's ranges, then every :class:`VideoEncoderConfig` check with a 1-channel source."""
+        for name in ("depth_min", "depth_max", "shift"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{name}={value!r} must be a finite number of metres")
+        if not isinstance(self.use_log, bool):
+            raise ValueError(f"use_log={self.use_log!r} must be true or false")
+        if not self.depth_min < self.depth_max:
+            raise ValueError(
+                f"depth_min={self.depth_min!r} must be below depth_max={self.depth_max!r} (metres)"
+            )
+        if self.use_log and self.depth_min + self.shift <= 0:
+            raise ValueError(
+                f"shift={self.shift!r} must make depth_min + shift positive for logarithmic quantization "
+                f"(depth_min={self.depth_min!r})"
+            )
+        super().validate()
+
+    @classmethod
+    def _kwargs_from_video_info(cls, video_info: dict[str, Any] | None) -> dict[str, Any]:
+        kwargs = super()._kwargs_from_video_info(video_info)
+        info = video_info or {}
+        for name in DEPTH_ENCODER_INFO_FIELD_NAMES:
+            if info.get(f"video.{name}") is not None:
+                kwargs[name] = info[f"video.{name}"]
+        return kwargs
+
+    def quantizer(self) -> dict[str, Any]:
+        """The keyword arguments of ``quantize_depth`` / ``dequantize_depth`` this config implies."""
+        return {"depth_min": self.depth_min, "depth_max": self.depth_max, "shift": self.shift, "use_log": self.use_log}
+
+    def _label_extra(self) -> list[str]:
+        mode = f"log+{self.shift:g}" if self.use_log else "linear"
+        return [f"depth[{self.depth_min:g}-{self.depth_max:g}m {mode}]"]
+
+
+def depth_encoder_defaults() -> DepthEncoderConfig:
+    """LeRobot 0.6's depth camera defaults (hevc gray12le lossless, 0.01..10 m, log with shift 3.5 m)."""
+    return DepthEncoderConfig()
+
+
+def is_depth_info(video_info: dict[str, Any] | None) -> bool:
+    """Whether a feature's ``info`` block marks a depth map (``is_depth_map``, or the legacy ``video.is_depth_map``)."""
+    info = video_info or {}
+    return bool(info.get("is_depth_map") or info.get("video.is_depth_map"))
+
+
+def encoder_config_from_video_info(video_info: dict[str, Any] | None) -> VideoEncoderConfig:
+    """The encoder config a recorded feature used: :class:`DepthEncoderConfig` for depth maps, else RGB."""
+    cls: type[VideoEncoderConfig] = DepthEncoderConfig if is_depth_info(video_info) else VideoEncoderConfig
+    return cls.from_video_info(video_info)

@@ -7,10 +7,15 @@ every layer above the encoding core.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from fractions import Fraction
 import logging
+import os
 import platform
+import sys
+import tempfile
+from collections.abc import Iterator
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,3 +226,65 @@ def library_versions() -> dict[str, str]:
     versions["numpy"] = np.__version__
     versions["python"] = platform.python_version()
     return versions
+
+
+@contextlib.contextmanager
+def _captured_stderr() -> Iterator[list[str]]:
+    """Collect what native code writes to file descriptor 2 (x264/x265 print their reasons there)."""
+    lines: list[str] = []
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (some embedded interpreters): nothing to capture
+        yield lines
+        return
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        try:
+            sys.stderr.flush()
+        except (AttributeError, ValueError):
+            pass
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines.extend(ln.strip() for ln in sink.read().decode("utf-8", "replace").splitlines() if ln.strip())
+
+
+@functools.lru_cache(maxsize=256)
+def _try_open(vcodec: str, pix_fmt: str, options: tuple[tuple[str, str], ...]) -> str | None:
+    codec = get_codec(vcodec)
+    if codec is None or codec.type != "video":
+        return f"{vcodec!r} is not a video encoder in this FFmpeg build (PyAV {av.__version__})"
+    ctx = None
+    with _captured_stderr() as said:
+        try:
+            ctx = av.codec.CodecContext.create(vcodec, "w")
+            ctx.width, ctx.height = 64, 48
+            ctx.pix_fmt = pix_fmt
+            ctx.time_base = Fraction(1, 30)
+            ctx.framerate = Fraction(30, 1)
+            ctx.options = dict(options)
+            img = np.zeros((48, 64, 3), dtype=np.uint8)
+            for i in range(2):
+                frame = av.VideoFrame.from_ndarray(img, format="rgb24").reformat(format=pix_fmt)
+                frame.pts = i
+                ctx.encode(frame)
+            ctx.encode(None)
+            error = None
+        except Exception as exc:  # the encoder's refusal is the answer
+            error = f"{type(exc).__name__}: {exc}".strip()
+        finally:
+            del ctx  # x265 prints its summary when the context is freed: inside the capture
+    if error is None:
+        return None
+    reasons = [ln for ln in said if "error" in ln.lower() or "invalid" in ln.lower()]
+    return "; ".join([*reasons, error])
+
+
+def open_error(vcodec: str, pix_fmt: str, options: dict[str, Any]) -> str | None:
+    """Open ``vcodec`` with exactly these options and encode two tiny 64x48 frames, as the first frame of
+    a recording would; the encoder's own reason (e.g. ``x265 [error]: Valid quality based range ...``)
+    when it refuses, else None. Cached per (encoder, pix_fmt, options)."""
+    return _try_open(vcodec, pix_fmt, tuple(sorted((str(k), str(v)) for k, v in options.items())))

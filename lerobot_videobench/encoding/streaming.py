@@ -1,5 +1,6 @@
-"""``StreamingVideoEncoder``: encode camera frames while they are recorded, as LeRobot's
-``StreamingVideoEncoder`` (PR #2974/#3455) does, but with every frame accounted for.
+"""``StreamingVideoEncoder``: encode camera frames while they are recorded, as LeRobot 0.6's
+``StreamingVideoEncoder`` / ``_CameraEncoderThread`` do, doing the same work per frame, but with every
+frame accounted for.
 
 Behaviour kept from LeRobot, because it decides what a recording loses:
 
@@ -7,17 +8,21 @@ Behaviour kept from LeRobot, because it decides what a recording loses:
   (threads, not processes: no pickling of frames, and PyAV's ``encode`` releases the GIL);
 - ``feed_frame`` copies the image (camera drivers reuse buffers), waits at most 0.1 s for room in the
   queue, then **drops** the frame and logs a warning on the 1st and every 10th drop;
-- the thread normalises CHW -> HWC and float -> ``(x * 255).astype(uint8)``, opens the mp4 lazily on the
-  first frame (its size sets width and height), uses ``time_base = 1/fps`` and PTS = frame counter, and
-  passes ``config.get_codec_options(encoder_threads, as_strings=True)`` to ``add_stream``;
+- the thread's per-frame work is LeRobot's: CHW (first dim 1 or 3) -> HWC and non-uint8 ->
+  ``(x * 255).astype(uint8)``; the mp4 opened lazily on the first frame (its size sets width and height)
+  with ``time_base = 1/fps`` and ``config.get_codec_options(encoder_threads, as_strings=True)``;
+  ``PIL.Image.fromarray`` then ``av.VideoFrame.from_image``; ``encode`` with PTS = frame counter; mux;
+  then the running image statistics (:class:`~.image_stats.RunningQuantileStats` on a downsampled copy)
+  that LeRobot writes to ``stats.json``. That last step costs CPU and GIL time in every camera thread,
+  so skipping it would make a real-time check under-report drops; the statistics are returned;
 - ``finish_episode`` sends a ``None`` sentinel, joins 120 s (then stops the thread and waits 5 s more).
 
 Where we differ on purpose: ``finish_episode`` returns a :class:`CameraStreamResult` per camera (frames
-fed, encoded and dropped, queue depth, latency and encode-time statistics) instead of only logging drops;
-an encoder thread's error is raised from ``feed_frame``/``finish_episode``; a frame whose size differs
-from the episode's first frame is an error (PyAV would silently rescale it); a thread still running after
-the join timeouts is an error rather than a silently short video. LeRobot also computes running image
-statistics in the thread; that is dataset bookkeeping, not encoding cost, so it is skipped here.
+fed, encoded and dropped, queue depth, latency and encode-time statistics, the image statistics)
+instead of ``(path, stats)`` and a log line about drops; an encoder thread's error is raised from
+``feed_frame``/``finish_episode``; a frame whose size differs from the episode's first frame is an error
+(PyAV would silently rescale it); a thread still running after the join timeouts is an error rather
+than a silently short video.
 """
 
 from __future__ import annotations
@@ -28,15 +33,18 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
+from PIL import Image
 
-from .config import VideoEncoderConfig, camera_encoder_defaults
+from .config import DEFAULT_DEPTH_PIX_FMT, DepthEncoderConfig, VideoEncoderConfig, camera_encoder_defaults, depth_encoder_defaults
+from .depth import check_depth_frame, codes_to_video_frame, quantize_depth
+from .image_stats import RunningQuantileStats, image_stats_sample
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +72,9 @@ class CameraStreamResult:
     ``encode_busy_s`` (all encode calls plus the flush) is the honest cost. ``encode_wall_s`` runs from
     the first frame to the file being closed, idle time included. ``thread_cpu_s`` is the encoder
     thread's own CPU time; codec worker threads (SVT ``lp``, x264 ``threads``) are not included.
+    ``stats`` are the running image statistics LeRobot's thread returns for ``stats.json`` (per channel,
+    in 0..255 pixel units: ``min``, ``max``, ``mean``, ``std``, ``count``, ``q01``..``q99``; LeRobot's writer
+    divides them by 255), None when fewer than 2 frames were encoded.
     """
 
     key: str
@@ -88,6 +99,7 @@ class CameraStreamResult:
     encode_p95_s: float
     encode_max_s: float
     encode_mean_s: float
+    stats: dict[str, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     @property
     def drop_rate(self) -> float:
@@ -103,12 +115,20 @@ class CameraStreamResult:
 
 
 def _to_hwc_uint8(image: np.ndarray) -> np.ndarray:
-    """LeRobot's normalisation: CHW (first dim 1 or 3, last dim not 3) -> HWC, non-uint8 -> x*255 uint8."""
-    if image.ndim == 3 and image.shape[0] in (1, 3) and image.shape[-1] != 3:
-        image = np.transpose(image, (1, 2, 0))
+    """LeRobot's normalisation, as its thread does it: a 3-d array whose first dim is 1 or 3 is CHW and
+    becomes HWC (a view), any non-uint8 array becomes ``(x * 255).astype(uint8)``."""
+    if image.ndim == 3 and image.shape[0] in (1, 3):
+        image = image.transpose(1, 2, 0)
     if image.dtype != np.uint8:
         image = (image * 255).astype(np.uint8)
-    return np.ascontiguousarray(image)
+    return image
+
+
+def _to_depth(image: np.ndarray, index: int) -> np.ndarray:
+    """LeRobot's depth path: CHW (first dim 1) -> HWC, dtype kept (uint16 mm or float m), then HxW."""
+    if image.ndim == 3 and image.shape[0] in (1, 3):
+        image = np.transpose(image, (1, 2, 0))
+    return check_depth_frame(image, index)
 
 
 def _stats(values: list[float]) -> tuple[float, float, float, float]:
@@ -148,6 +168,7 @@ class _CameraWorker:
         self.latencies: list[float] = []
         self.encode_times: list[float] = []
         self.wall_s = self.cpu_s = self.flush_s = 0.0
+        self.image_stats = RunningQuantileStats()
         self.thread = threading.Thread(target=self._run, name=f"encoder-{key}", daemon=True)
 
     # ------------------------------------------------------------------ encoder thread
@@ -167,7 +188,8 @@ class _CameraWorker:
                     break
                 image, t_fed = item
                 t0 = time.perf_counter()
-                frame = _to_hwc_uint8(image)
+                is_depth = isinstance(self.config, DepthEncoderConfig)
+                frame = _to_depth(image, self.encoded) if is_depth else _to_hwc_uint8(image)
                 if container is None:
                     shape = frame.shape
                     self.height, self.width = int(shape[0]), int(shape[1])
@@ -182,10 +204,17 @@ class _CameraWorker:
                         f"camera {self.key!r}: frame {self.encoded} has shape {frame.shape}, "
                         f"the episode's first frame {shape}"
                     )
-                video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+                if is_depth:  # LeRobot's thread quantizes into its default gray12le frame
+                    codes = quantize_depth(frame, **self.config.quantizer())
+                    video_frame = codes_to_video_frame(codes, DEFAULT_DEPTH_PIX_FMT)
+                else:  # LeRobot's PIL round trip
+                    video_frame = av.VideoFrame.from_image(Image.fromarray(frame))
                 video_frame.pts = self.encoded
-                for packet in stream.encode(video_frame):
-                    container.mux(packet)
+                video_frame.time_base = Fraction(1, self.fps)
+                container.mux(stream.encode(video_frame))
+                # statistics of the frame as fed (depth: its raw unit, one channel); a 2-d RGB frame fails
+                # here as in LeRobot's thread
+                self.image_stats.update(image_stats_sample(frame[..., None] if is_depth else frame))
                 t1 = time.perf_counter()
                 self.encoded += 1
                 self.encode_times.append(t1 - t0)
@@ -272,6 +301,7 @@ class _CameraWorker:
             encode_p95_s=enc95,
             encode_max_s=encmax,
             encode_mean_s=encmean,
+            stats=self.image_stats.get_statistics() if self.encoded >= 2 else None,
         )
 
 
@@ -291,6 +321,7 @@ class StreamingVideoEncoder:
         *,
         queue_maxsize: int = 30,
         encoder_threads: int | None = None,
+        depth_encoder: DepthEncoderConfig | None = None,
     ) -> None:
         if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps <= 0:
             raise ValueError(f"fps={fps!r} must be a positive integer (frames per second)")
@@ -298,6 +329,7 @@ class StreamingVideoEncoder:
             raise ValueError(f"queue_maxsize={queue_maxsize!r} must be a positive integer")
         self.fps = int(fps)
         self.config = camera_encoder_config or camera_encoder_defaults()
+        self.depth_config = depth_encoder or depth_encoder_defaults()
         self.queue_maxsize = queue_maxsize
         self.encoder_threads = encoder_threads
         self._workers: dict[str, _CameraWorker] = {}
@@ -307,8 +339,16 @@ class StreamingVideoEncoder:
     def episode_active(self) -> bool:
         return bool(self._workers)
 
-    def start_episode(self, video_keys: list[str] | tuple[str, ...], temp_dir: str | Path) -> None:
-        """Start one encoder thread per camera; an episode still running is cancelled first."""
+    def start_episode(
+        self,
+        video_keys: list[str] | tuple[str, ...],
+        temp_dir: str | Path,
+        depth_video_keys: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """Start one encoder thread per camera; an episode still running is cancelled first.
+
+        Keys in ``depth_video_keys`` (LeRobot 0.6) use the depth encoder and take depth frames; a
+        ``DepthEncoderConfig`` passed as the camera config makes every key a depth camera."""
         if self._workers:
             self.cancel_episode()
         keys = list(video_keys)
@@ -318,12 +358,16 @@ class StreamingVideoEncoder:
             raise ValueError(f"video_keys={keys!r} contains duplicates")
         temp_dir = Path(temp_dir)
         temp_dir.mkdir(parents=True, exist_ok=True)
-        options = self.config.get_codec_options(self.encoder_threads, as_strings=True)
+        depth_keys = set(depth_video_keys or ())
+        if depth_keys - set(keys):
+            raise ValueError(f"depth_video_keys={sorted(depth_keys - set(keys))!r} are not among video_keys={keys!r}")
         for key in keys:
+            config = self.depth_config if key in depth_keys else self.config
+            options = config.get_codec_options(self.encoder_threads, as_strings=True)
             folder = Path(tempfile.mkdtemp(dir=temp_dir))
             self._temp_dirs.append(folder)
             path = folder / f"{key.replace('/', '_')}_streaming.mp4"
-            worker = _CameraWorker(key, path, self.fps, self.config, dict(options), self.queue_maxsize)
+            worker = _CameraWorker(key, path, self.fps, config, dict(options), self.queue_maxsize)
             self._workers[key] = worker
             worker.thread.start()
 

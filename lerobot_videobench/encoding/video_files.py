@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import SourceError
 from . import pyav_probe
-from .config import VideoEncoderConfig
+from .config import DepthEncoderConfig, VideoEncoderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def get_video_info(path: str | os.PathLike, camera_encoder_config: VideoEncoderC
             "video.width": stream.width,
             "video.codec": stream.codec_context.codec.canonical_name,
             "video.pix_fmt": pix_fmt,
-            "video.is_depth_map": False,
+            "video.is_depth_map": isinstance(camera_encoder_config, DepthEncoderConfig),
             "video.fps": int(stream.base_rate) if stream.base_rate else None,
             "video.channels": pyav_probe.pix_fmt_channels(pix_fmt) if pix_fmt else None,
             "has_audio": bool(container.streams.audio),
@@ -80,6 +80,7 @@ def get_video_info(path: str | os.PathLike, camera_encoder_config: VideoEncoderC
         for name, value in camera_encoder_config.to_dict().items():
             if name != "vcodec":
                 info.setdefault(f"video.{name}", value)
+    info["is_depth_map"] = isinstance(camera_encoder_config, DepthEncoderConfig)  # LeRobot 0.6's marker
     return info
 
 
@@ -184,13 +185,15 @@ def iter_video_frames(
     fps: float | None = None,
     start: int = 0,
     threads: bool = True,
+    pix_fmt: str = "rgb24",
 ) -> Iterator[np.ndarray]:
     """Yield RGB frames ``start, start+1, ...`` of the clip starting at ``from_timestamp`` (an episode in a
     concatenated file), matched by frame index, never by float timestamp.
 
     Decoding seeks to the keyframe before the first wanted frame. A missing or duplicated index, or
     fewer frames than ``num_frames``, raises ``VideoFileError`` with the counts, so a short video is
-    never silently taken for a whole episode.
+    never silently taken for a whole episode. ``pix_fmt="gray12le"`` yields a depth video's 12-bit codes
+    (``uint16`` HxW), as LeRobot's depth reader converts them.
     """
     with open_video(path) as container:
         stream = container.streams.video[0]
@@ -217,7 +220,7 @@ def iter_video_frames(
                         f"{path}: frame {expected} is missing (next decoded frame is {idx}) at "
                         f"from_timestamp={from_timestamp}, fps={rate:g}"
                     )
-                yield frame.to_ndarray(format="rgb24")
+                yield frame.to_ndarray(format=pix_fmt)
                 expected += 1
         except av.FFmpegError as exc:
             raise VideoFileError(f"{path}: decoding failed after frame {expected - 1} ({exc})") from exc
@@ -235,6 +238,7 @@ def read_frames(
     from_timestamp: float = 0.0,
     fps: float | None = None,
     decoder_threads: int | None = None,
+    pix_fmt: str = "rgb24",
 ) -> list[np.ndarray]:
     """Random access: the RGB frames at ``indices`` (episode-relative), one seek then decode forward,
     the access pattern of LeRobot's PyAV reader for a query of a few timestamps.
@@ -259,7 +263,7 @@ def read_frames(
                 continue
             idx = frame_index(frame.pts, tb, from_timestamp, rate)
             if idx in wanted and idx not in got:
-                got[idx] = frame.to_ndarray(format="rgb24")
+                got[idx] = frame.to_ndarray(format=pix_fmt)
             if idx >= hi:
                 break
     missing = sorted(i for i in wanted if i not in got)

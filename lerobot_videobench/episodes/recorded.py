@@ -13,12 +13,14 @@ after a merge) and *missing* (never recorded); this module keeps them apart so c
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-#: Encoder fields LeRobot persists as ``video.<name>`` (its ``VIDEO_ENCODER_INFO_FIELD_NAMES``); a merge
-#: of disagreeing datasets sets exactly these to null.
-ENCODER_FIELDS = ("g", "crf", "preset", "fast_decode", "video_backend", "extra_options")
+from ..encoding.config import VIDEO_ENCODER_INFO_FIELD_NAMES, VideoEncoderConfig
+
+#: Encoder fields LeRobot persists as ``video.<name>`` (``VIDEO_ENCODER_INFO_FIELD_NAMES``, in the config's
+#: field order); a merge of disagreeing datasets sets exactly these to null.
+ENCODER_FIELDS = tuple(f.name for f in fields(VideoEncoderConfig) if f.name in VIDEO_ENCODER_INFO_FIELD_NAMES)
 #: Stream fields persisted beside them (read from the first episode's file).
 STREAM_FIELDS = ("codec", "pix_fmt")
 #: Depth quantisation fields (``DepthEncoderConfig``), persisted for depth cameras only.

@@ -26,10 +26,11 @@ import plotly.graph_objects as go
 from ..bench.frames import open_trial
 from ..bench.store import ResultStore, load_results
 from ..decide.constraints import Constraints, select_results
-from ..decide.export import ExportWarning, format_command, to_cli_args, to_yaml
+from ..decide.export import TARGETS, ExportSettings, ExportSource, ExportWarning, default_target, render
 from ..decide.pareto import Recommendation, config_from_row, recommend
 from ..encoding import camera_encoder_defaults
 from ..encoding.pyav_probe import library_versions
+from ..errors import SourceError
 from . import figures
 from .images import data_uri, thumbnail
 
@@ -239,23 +240,44 @@ def _recommendation_section(rec: Recommendation | None, problem: str | None) -> 
     return head + '<p class="warn"><b>No measured configuration meets every constraint.</b></p>' + f"<ul>{fails}</ul>"
 
 
-def _export_section(rec: Recommendation | None) -> str:
+def _swept_source(results: Any) -> ExportSource | None:
+    """The one LeRobot dataset the trials came from, for the re-encode command (None: several, or not one)."""
+    if not len(results) or "source" not in results.columns:
+        return None
+    sources = sorted(results["source"].dropna().astype(str).unique())
+    if len(sources) != 1:
+        return None
+    try:
+        return ExportSource.from_location(sources[0])
+    except (SourceError, ValueError, OSError):
+        return None
+
+
+def _export_section(rec: Recommendation | None, target: str | None = None, source: ExportSource | None = None) -> str:
     if rec is None or not rec.qualified or rec.config is None:
         return '<p class="note">Nothing to export: no configuration was recommended.</p>'
+    settings = ExportSettings(rec.config, encoder_threads=rec.encoder_threads, source=source)
     out = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExportWarning)
         try:
-            command = format_command(to_cli_args(rec.config, encoder_threads=rec.encoder_threads))
-            yaml_text = to_yaml(rec.config, encoder_threads=rec.encoder_threads)
+            command = render(target, "cli", settings)
+            yaml_text = render(target, "yaml", settings)
+            edit = render("lerobot-0.6-edit", "cli", settings) if source is not None and target in (
+                None, "lerobot-0.6") else None
         except ValueError as exc:
             return f'<p class="warn">The recommended configuration cannot be exported: {_e(exc)}</p>'
-    out.append("<h3>lerobot-record flags</h3>")
+    program = TARGETS[target or default_target()].program
+    out.append(f"<h3>{_e(program)} flags</h3>")
     out.append(f"<pre>{_e(command)}</pre>")
     out.append("<h3>YAML (for <code>--config_path</code>)</h3>")
     out.append(f"<pre>{_e(yaml_text)}</pre>")
+    if edit is not None:
+        out.append("<h3>Re-encode the swept dataset with it (lerobot-edit-dataset)</h3>")
+        out.append(f"<pre>{_e(edit)}</pre>")
     for w in caught:
-        out.append(f'<p class="warn">Note: {_e(w.message)}</p>')
+        if issubclass(w.category, ExportWarning):
+            out.append(f'<p class="warn">Note: {_e(w.message)}</p>')
     return "".join(out)
 
 
@@ -400,6 +422,7 @@ def build_report(
     cache_dir: str | os.PathLike | None = None,
     worst: int = WORST_FRAMES,
     keys: Collection[str] | None = None,
+    target: str | None = None,
 ) -> Path:
     """Write one self-contained HTML report of the results in ``store_path`` to ``out``; returns ``out``.
 
@@ -409,7 +432,8 @@ def build_report(
     filter restricts the whole report, which refuses a store mixing frame rates or sizes unless allowed.
     ``realtime`` is an optional :class:`~lerobot_videobench.decide.realtime.RealtimeReport` to include;
     ``cache_dir`` is the frame cache the sweep used (for the source frames of the thumbnails);
-    ``keys`` restricts the report to those trials (e.g. one sweep's ``SweepSummary.keys``).
+    ``keys`` restricts the report to those trials (e.g. one sweep's ``SweepSummary.keys``); ``target`` is the
+    export target of the config shown (default: the installed LeRobot's, else lerobot-0.6).
     """
     store_path = Path(store_path)
     results = load_results(store_path)
@@ -444,7 +468,7 @@ def build_report(
     sections = [
         ("summary", "Summary", _summary_section(table, rec.label if rec else None, default_label)),
         ("recommendation", "Recommendation", _recommendation_section(rec, problem)),
-        ("export", "Exported config", _export_section(rec)),
+        ("export", "Exported config", _export_section(rec, target, _swept_source(results))),
         ("rate-quality", "Rate-quality", _rate_quality_section(results, figs)),
         ("pareto", "Pareto fronts", _pareto_section(results, figs)),
         ("worst-frames", "Worst frames", _worst_frames_section(store, table, picks, cache_dir, figs, worst)),

@@ -96,16 +96,9 @@ def start_thread(target: Callable[[], None], name: str) -> threading.Thread:
 
 # ------------------------------------------------------------------------------------------ figures
 def replace_figure(widget: Any, figure: Any, on_click: Callable[..., Any] | None = None) -> None:
-    """Swap the traces and layout of a ``go.FigureWidget`` for those of ``figure`` in one batched update,
-    and (re)attach ``on_click`` to every new trace (plotly drops handlers with their traces)."""
-    with widget.batch_update():
-        widget.data = []
-        widget.layout = figure.layout
-        if figure.data:
-            widget.add_traces(list(figure.data))
-    if on_click is not None:
-        for trace in widget.data:
-            trace.on_click(on_click)
+    """Show ``figure`` in ``widget`` (a :class:`~.plot.PlotView`) as a whole, with ``on_click`` as its
+    click handler: one state change that any browser view, shown or hidden, draws completely."""
+    widget.show(figure, on_click)
 
 
 def roomy(figure: Any) -> Any:

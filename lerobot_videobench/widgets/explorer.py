@@ -18,6 +18,7 @@ from ..decide.pareto import Recommendation, recommend
 from ..errors import InvalidValueError
 from ..report.figures import config_table, pareto_figure
 from ._common import Panel, fmt, point_customdata, replace_figure, roomy
+from .plot import PlotView
 from .selection import Selection
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class ExplorerPanel(Panel):
                                            disabled=True)
         self.recommendation_html = W.HTML()
         self.table_html = W.HTML()
-        self.figure = go.FigureWidget(roomy(pareto_figure(None)))
+        self.figure = PlotView(roomy(pareto_figure(None)))
 
         for w in (self.metric, self.codec_filter, self.min_ssim, self.realtime_only, self.cameras, self.fps):
             w.observe(self.guarded(lambda _: self.render(), "filter"), names="value")

@@ -20,9 +20,9 @@ from .selection import Selection
 
 logger = logging.getLogger(__name__)
 
-#: Format toggle label -> (short name, default file name).
+#: Format toggle label -> (export format, default file name).
 FORMATS: dict[str, tuple[str, str]] = {
-    "lerobot-record flags": ("flags", "record_command.sh"),
+    "lerobot-record flags": ("cli", "record_command.sh"),
     "YAML": ("yaml", "camera_encoder.yaml"),
     "JSON": ("json", "camera_encoder.json"),
     "Python": ("python", "camera_encoder.py"),
@@ -41,6 +41,10 @@ class ExportPanel(Panel):
         self.origin = "LeRobot's defaults (nothing selected)"
 
         self.format = W.ToggleButtons(options=list(FORMATS), value="lerobot-record flags", description="Format")
+        self.target = W.Dropdown(options=[(t.describe(), name) for name, t in ex.TARGETS.items()],
+                                 value=ex.default_target(), description="LeRobot",
+                                 layout=W.Layout(width="100%"),
+                                 tooltip="which LeRobot the config is for (default: the installed one, else 0.6)")
         self.only_changed = W.Checkbox(value=False, description="only settings that differ from LeRobot's defaults",
                                        indent=False)
         self.encoder_threads = W.BoundedIntText(value=0, min=0, max=256, description="Threads",
@@ -57,7 +61,7 @@ class ExportPanel(Panel):
         self.filename = W.Text(value=FORMATS["lerobot-record flags"][1], description="File")
         self.save_button = W.Button(description="Save", icon="save")
 
-        for w in (self.format, self.only_changed, self.encoder_threads, self.queue_maxsize, self.streaming):
+        for w in (self.format, self.target, self.only_changed, self.encoder_threads, self.queue_maxsize, self.streaming):
             w.observe(self.guarded(lambda _: self.render(), "export"), names="value")
         self.format.observe(self.guarded(self._on_format, "export"), names="value")
         self.save_button.on_click(self.guarded(lambda _: self.save(), "save"))
@@ -65,6 +69,7 @@ class ExportPanel(Panel):
 
         self.widget = W.VBox([
             self.config_html,
+            self.target,
             self.format,
             W.HBox([self.encoder_threads, self.queue_maxsize, self.streaming]),
             self.only_changed,
@@ -90,20 +95,27 @@ class ExportPanel(Panel):
             "only_changed": bool(self.only_changed.value),
         }
 
+    def source(self) -> ex.ExportSource | None:
+        """The swept dataset (from the selection's store), for the lerobot-edit-dataset target."""
+        row = self.selection.row() if self.selection.key else None
+        location = (row or {}).get("source")
+        if not isinstance(location, str) or not location:
+            return None
+        try:
+            return ex.ExportSource.from_location(location)
+        except ValueError:
+            return None
+
     def render(self) -> str:
         """Regenerate the text for the current config, format and settings; export warnings (an encoder
         this machine lacks, settings a target cannot express) go to the status line."""
         kind = FORMATS[self.format.value][0]
+        options = self.kwargs()
+        only_changed = options.pop("only_changed")
+        settings = ex.ExportSettings(self.config, **options, source=self.source())
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if kind == "flags":
-                text = ex.format_command(ex.to_cli_args(self.config, **self.kwargs()), "lerobot-record")
-            elif kind == "yaml":
-                text = ex.to_yaml(self.config, **self.kwargs())
-            elif kind == "json":
-                text = ex.to_json(self.config, **self.kwargs())
-            else:
-                text = ex.to_python(self.config, **self.kwargs())
+            text = ex.render(self.target.value, kind, settings, only_changed=only_changed)
         self._text = text
         self.text_view.value = (
             "<pre style='white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:8px;margin:0;"

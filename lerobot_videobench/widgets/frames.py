@@ -10,12 +10,12 @@ from typing import Any
 
 import ipywidgets as W
 import numpy as np
-import plotly.graph_objects as go
 
 from ..bench.frames import TrialFrames, amplified_difference, open_trial
 from ..report.figures import frame_quality_figure
 from ..report.images import png_bytes
 from ._common import Panel, colormap, crop, outline, replace_figure, roomy, upscale
+from .plot import PlotView
 from .selection import Selection
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class FramePanel(Panel):
         self.frame_info = W.HTML()
         self.worst_buttons = [W.Button(description=f"worst {i + 1}", layout=W.Layout(width="80px"))
                               for i in range(WORST_BUTTONS)]
-        self.quality_figure = go.FigureWidget()
+        self.quality_figure = PlotView()
 
         self.slider.observe(self.guarded(self._on_slider, "frame"), names="value")
         for w in (self.crop_x, self.crop_y, self.crop_size, self.gain):
@@ -182,12 +182,13 @@ class FramePanel(Panel):
     def _episode_for(self, key: str) -> Any:
         """The source panel's episode holding trial ``key``'s frames, if it is loaded (else None)."""
         panel = self.source_panel
-        if panel is None or getattr(panel, "_cache", None) is None:
+        loaded = panel.loaded_episodes() if panel is not None else []
+        if not loaded:
             return None
         from ..bench.store import ResultStore
 
         row = ResultStore(self.selection.store_path).summary(key)
-        for ep in panel._cache[1]:
+        for ep in loaded:
             if ep.key == row.get("episode_key") and ep.num_frames == row.get("frames"):
                 try:
                     if ep.fingerprint(self.cache_dir) == row.get("source_fingerprint"):
@@ -264,11 +265,10 @@ class FramePanel(Panel):
         self.frame_info.value = " &middot; ".join(parts)
 
     def _mark_frame(self) -> None:
-        with self.quality_figure.batch_update():
-            self.quality_figure.layout.shapes = [dict(
-                type="line", x0=self.index, x1=self.index, xref="x", yref="paper", y0=0, y1=1,
-                line=dict(color="#d62728", width=1.5),
-            )]
+        self.quality_figure.update_layout(shapes=[dict(
+            type="line", x0=self.index, x1=self.index, xref="x", yref="paper", y0=0, y1=1,
+            line=dict(color="#d62728", width=1.5),
+        )])
 
     def _on_slider(self, change: dict) -> None:
         if not self._syncing and self.trial is not None:

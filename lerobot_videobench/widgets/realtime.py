@@ -9,12 +9,12 @@ import threading
 from typing import Any
 
 import ipywidgets as W
-import plotly.graph_objects as go
 
 from ..decide.realtime import RealtimeReport, check_realtime
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
 from ..report.figures import queue_depth_figure, realtime_bars_figure
 from ._common import Panel, replace_figure, roomy, start_thread
+from .plot import PlotView
 from .selection import Selection
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,8 @@ class RealtimePanel(Panel):
         self.config_html = W.HTML()
         self.run_button = W.Button(description="Run check", button_style="success", icon="play")
         self.verdict = W.HTML()
-        self.queue_figure = go.FigureWidget(queue_depth_figure(None))
-        self.bars_figure = go.FigureWidget(realtime_bars_figure(None))
+        self.queue_figure = PlotView(queue_depth_figure(None))
+        self.bars_figure = PlotView(realtime_bars_figure(None))
 
         self.run_button.on_click(self.guarded(lambda _: self.run(), "real-time check"))
         self.selection.observe(self.guarded(self._on_selection, "selection"), names=["key", "store_path"])

@@ -81,6 +81,7 @@ class SourcePanel(Panel):
         self._cache: tuple[tuple, list[Episode]] | None = None
         self._preview_frame_cache: dict[tuple[str, int], bytes] = {}
         self._suspend = False
+        self._load_callbacks: list[Any] = []
 
         self.source_text = W.Text(value=str(source), description="Source", placeholder="path, org/name or sample",
                                   layout=W.Layout(width="420px"))
@@ -139,6 +140,8 @@ class SourcePanel(Panel):
                 self._suspend = False
             self._on_choice()
             self.set_status(f"{info.kind}: {info.num_episodes} episode(s), {len(info.cameras)} camera(s)", "ok")
+            for callback in self._load_callbacks:
+                callback(info)
             return info
         self.info = None
         self._cache = None
@@ -150,6 +153,14 @@ class SourcePanel(Panel):
         self.preview_episode.options = []
         self.preview.value = b""
         return None
+
+    def on_load(self, callback: Any) -> None:
+        """Call ``callback(info)`` after every successful load (other panels take cameras and fps from it)."""
+        self._load_callbacks.append(callback)
+
+    def loaded_episodes(self) -> list[Episode]:
+        """The episodes already loaded for the current choice (none read from disk here; [] if none)."""
+        return list(self._cache[1]) if self._cache is not None else []
 
     @property
     def episodes(self) -> list[Episode]:

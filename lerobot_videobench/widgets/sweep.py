@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import yaml
 
 from ..bench import GridPlan, MeasureSettings, SweepEvent, SweepSummary, expand_grid, run_sweep
+from ..bench.estimate import estimate_sweep_s
 from ..bench.grid import AXES, load_grid
 from ..encoding.pyav_probe import available_encoders
 from ..report.figures import pareto_figure
 from ._common import Panel, format_axis, parse_axis, point_customdata, replace_figure, roomy, start_thread
+from .plot import PlotView
 from .selection import Selection
 from .source import SourcePanel
 
@@ -36,6 +37,8 @@ PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p")
 _WIDGET_AXES = {"vcodec", "crf", "g", "preset", "pix_fmt", "encoder_threads"}
 #: Minimum seconds between two redraws of the live scatter.
 LIVE_REDRAW_S = 0.5
+#: Above this many trials, the plan says plainly that its duration is unknown.
+LARGE_GRID = 50
 
 
 def _codec_options() -> list[str]:
@@ -50,6 +53,16 @@ def _codec_options() -> list[str]:
         return software + hardware or list(SOFTWARE_CODECS)
     except Exception:  # noqa: BLE001 - the selector still works with the plain list
         return list(SOFTWARE_CODECS)
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s``, ``1 h 20 min``."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
 
 
 def _empty_results() -> Any:
@@ -92,6 +105,8 @@ class SweepPanel(Panel):
         self._failure: BaseException | None = None
         self._rows: list[dict[str, Any]] = []
         self._last_draw = 0.0
+        self._started = time.monotonic()
+        self._plan_text = ""
         self._syncing = False
         if not self.selection.store_path:
             self.selection.store_path = str(store)
@@ -116,7 +131,9 @@ class SweepPanel(Panel):
         self.cancel_button = W.Button(description="Cancel", button_style="danger", icon="stop", disabled=True)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="Trials", layout=W.Layout(width="420px"))
         self.invalid = W.HTML()
-        self.figure = go.FigureWidget(roomy(pareto_figure(_empty_results(), title="Live results: SSIM vs size")))
+        #: One line under the bar: trial n/N, ETA and the configuration being measured.
+        self.progress_text = W.HTML()
+        self.figure = PlotView(roomy(pareto_figure(_empty_results(), title="Live results: SSIM vs size")))
 
         self._widget_box = W.VBox([W.HBox([self.codecs, self.pix_fmt]), self.crf, self.g, self.preset, self.threads])
         self._yaml_box = W.VBox([self.yaml])
@@ -131,6 +148,7 @@ class SweepPanel(Panel):
             self.mode,
             self._editor,
             W.HBox([self.plan_button, self.run_button, self.cancel_button, self.progress]),
+            self.progress_text,
             self.status,
             self.invalid,
             self.figure,
@@ -241,12 +259,28 @@ class SweepPanel(Panel):
         src = self.source_panel
         n_eps = len(src.episodes_select.value) * len(src.cameras_select.value)  # counted without loading
         if n_eps:
-            msg += f" x {n_eps} episode stream(s) = {len(plan.specs) * n_eps} trials"
+            trials = len(plan.specs) * n_eps
+            msg += f" x {n_eps} episode stream(s) = {trials} trials"
+            msg += self._estimate_text(trials)
         else:
             msg += " (no episode selected in the source panel)"
-        self.set_status(msg + (f"; {len(plan.invalid)} invalid entries skipped" if plan.invalid else ""),
-                        "ok" if plan.specs else "warn")
+        msg += f"; {len(plan.invalid)} invalid entries skipped" if plan.invalid else ""
+        self._plan_text = msg
+        self.set_status(msg, "ok" if plan.specs else "warn")
         return plan
+
+    def _estimate_text(self, trials: int) -> str:
+        """``; about 4 min at the store's pace`` (trials already stored are counted as new: an upper bound)."""
+        info = self.source_panel.info
+        frames = int(self.source_panel.max_frames.value or 0)
+        if not frames and info is not None and info.num_episodes:
+            frames = info.total_frames // max(1, info.num_episodes)
+        store = self.store_text.value.strip() or "videobench_results.sqlite"
+        workers = int(self.workers.value) or max(1, (os.cpu_count() or 2) // 2)
+        eta = estimate_sweep_s(store, trials, frames, workers)
+        if eta is None:
+            return "; time: unknown until the first trial is measured" if trials > LARGE_GRID else ""
+        return f"; about {_duration(eta)} at the pace of the trials in the store (at most: stored trials are skipped)"
 
     # -------------------------------------------------------------- running
     @property
@@ -271,6 +305,8 @@ class SweepPanel(Panel):
         self._failure = None
         self._rows = []
         self._last_draw = 0.0
+        self._started = time.monotonic()
+        self.progress_text.value = html.escape(f"starting: {self._plan_text}")
         self.progress.value, self.progress.max = 0, max(1, len(plan.specs))
         self.progress.bar_style = ""
         self.run_button.disabled, self.cancel_button.disabled = True, False
@@ -317,6 +353,9 @@ class SweepPanel(Panel):
                 f"{verb}: {summary.ran} ran, {summary.cached} cached, {summary.failed} failed of {summary.total} "
                 f"trials in {summary.wall_s:.1f} s", "warn" if summary.cancelled or summary.failed else "ok",
             )
+            self.progress_text.value = html.escape(
+                f"{summary.total}/{summary.total if not summary.cancelled else summary.ran + summary.cached} trials "
+                f"in {_duration(summary.wall_s)}")
             self.progress.bar_style = "warning" if summary.cancelled else ("danger" if summary.failed else "success")
             self.selection.store_path = str(store)
             self.selection.bump()  # observers (explorer, workbench) run here, in this thread
@@ -326,6 +365,26 @@ class SweepPanel(Panel):
             self.show_error(exc, "sweep failed")
         finally:
             self.run_button.disabled, self.cancel_button.disabled = False, True
+
+    def progress_view(self) -> W.Widget:
+        """The progress bar, the trial n/N - ETA - current configuration line and the status, to display
+        in the cell that runs the sweep (the same widgets as in the Sweep tab, a second view of them)."""
+        return W.VBox([self.progress, self.progress_text, self.status])
+
+    def _eta_text(self, event: SweepEvent) -> str:
+        """``3/12 trials, ETA 40 s``: remaining trials at the pace of those measured so far (cached trials
+        cost nothing and are not counted in the pace)."""
+        measured = event.completed - event.cached
+        remaining = event.total - event.completed
+        text = f"trial {event.completed}/{event.total}"
+        if event.cached:
+            text += f" ({event.cached} from the store)"
+        if remaining and measured > 0:
+            pace = (time.monotonic() - self._started) / measured
+            text += f", ETA {_duration(pace * remaining)}"
+        elif remaining:
+            text += ", ETA after the first trial"
+        return text
 
     def _on_event(self, event: SweepEvent) -> None:
         """Progress callback (runs in the sweep thread): small trait updates, throttled figure redraws."""
@@ -340,6 +399,9 @@ class SweepPanel(Panel):
                     self._draw(self._live_results())
             if event.kind in ("plan", "cached", "start", "result"):
                 what = f" - {event.label} on {event.episode_key}" if event.kind == "start" and event.label else ""
+                current = (f": measuring <code>{html.escape(event.label)}</code> on {html.escape(str(event.episode_key))}"
+                           if event.kind == "start" and event.label else "")
+                self.progress_text.value = html.escape(self._eta_text(event)) + current
                 self.set_status(f"{event.completed}/{event.total} trials ({event.cached} cached, "
                                 f"{event.failed} failed){what}")
         except Exception as exc:  # noqa: BLE001 - a display glitch must not stop the sweep

@@ -57,11 +57,27 @@ class Workbench(Panel):
             self.tabs.set_title(i, title)
         self.selection.observe(self.guarded(self._update_header, "header"), names=["key", "store_path"])
         self._update_header()
+        self.source.on_load(self.guarded(self._apply_source, "source"))
+        if self.source.info is not None:
+            with self.guard("source"):
+                self._apply_source(self.source.info)
         self.widget = W.VBox([self.header, self.status, self.tabs])
 
     @property
     def panels(self) -> list[Panel]:
         return [self.source, self.sweep, self.explorer, self.frames, self.realtime, self.export]
+
+    def _apply_source(self, info: Any) -> None:
+        """Cameras, frame rate and resolution come from the source (as ``demo`` takes them), not defaults:
+        the recommendation and the real-time check then ask for what this robot records."""
+        if not info.cameras:
+            return
+        cams, fps = len(info.cameras), int(info.fps or info.cameras[0].fps or 30)
+        widest = max(info.cameras, key=lambda c: c.width * c.height)
+        self.explorer.cameras.value, self.explorer.fps.value = cams, fps
+        rt = self.realtime
+        rt.cameras.value, rt.fps.value = cams, fps
+        rt.width.value, rt.height.value = max(16, int(widest.width)), max(16, int(widest.height))
 
     def _update_header(self, *_: Any) -> None:
         row = None
