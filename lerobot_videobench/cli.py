@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "health",
     "report",
     "demo",
+    "cache",
 )
 
 

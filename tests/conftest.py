@@ -97,3 +97,31 @@ def torchcodec_pkg():
             pytest.fail(f"VB_REQUIRE_LEROBOT is set but torchcodec does not load ({exc}); apt-get install ffmpeg")
         pytest.skip(f"torchcodec is not usable here ({exc})")
     return torchcodec
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Factory ``tmpfs(size="256k", files=None, read_only=False) -> Path``: a fresh tmpfs mount (a really
+    full or read-only filesystem for the disk-full and read-only tests); skips where mounting is not
+    permitted. ``files`` (name -> bytes) are written before a read-only remount. Unmounted afterwards."""
+    import subprocess
+
+    mounts: list[Path] = []
+
+    def make(size: str = "256k", files: dict[str, bytes] | None = None, read_only: bool = False) -> Path:
+        point = tmp_path / f"mnt{len(mounts)}"
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounts.append(point)
+        for name, data in (files or {}).items():
+            (point / name).write_bytes(data)
+        if read_only:
+            subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
+        return point
+
+    yield make
+    for point in reversed(mounts):
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)

@@ -129,7 +129,7 @@ class TrialFrames:
 
 def open_trial(store: str | os.PathLike | ResultStore, key: str, **kwargs: Any) -> TrialFrames:
     """Open a stored trial by key (``episode=`` and ``cache_dir=`` as for :class:`TrialFrames`)."""
-    store = store if isinstance(store, ResultStore) else ResultStore(store)
+    store = store if isinstance(store, ResultStore) else ResultStore(store, read_only=True)
     if key not in store:
         raise KeyError(f"no trial with key {key!r} in {store.path}")
     return TrialFrames(store, key, **kwargs)

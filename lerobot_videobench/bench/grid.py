@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ..encoding import VideoEncoderConfig
+from ..errors import InvalidValueError
 from .trial import TrialSpec
 
 #: Grid axes and the ``VideoEncoderConfig`` field (or global setting) each one sets.
@@ -116,8 +117,25 @@ def expand_grid(grid: str | os.PathLike | dict[str, Any]) -> GridPlan:
     unknown = sorted(set(data) - set(AXES))
     if unknown:
         raise ValueError(f"grid has unknown axes {unknown}; allowed: {list(AXES)}")
+    if not data:
+        raise InvalidValueError(f"grid {name!r} is empty; give at least one axis, e.g. vcodec: [libsvtav1, h264]")
     codecs = data.get("vcodec", ["libsvtav1"])
     codecs = codecs if isinstance(codecs, list) else [codecs]
+    if not codecs:
+        raise InvalidValueError(f"grid {name!r}: vcodec is an empty list; give at least one codec")
+    for axis, spec in data.items():
+        if isinstance(spec, list) and not spec:
+            raise InvalidValueError(f"grid {name!r}: axis {axis!r} is an empty list; give values or leave it out")
+        per_codec = isinstance(spec, dict) and (
+            axis != "extra_options" or (spec and all(isinstance(v, list) for v in spec.values()))
+        )
+        if per_codec:
+            stray = sorted(str(k) for k in spec if k not in codecs)
+            if stray:
+                raise InvalidValueError(
+                    f"grid {name!r}: axis {axis!r} has values for {stray}, which {'is' if len(stray) == 1 else 'are'} "
+                    f"not a swept codec; swept codecs: {codecs}"
+                )
     plan = GridPlan(name)
     seen: set[str] = set()
     for codec in codecs:

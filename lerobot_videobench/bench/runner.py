@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..episodes import Episode
-from ..errors import DiskFullError, EnvironmentFailure
+from ..errors import DiskFullError, EnvironmentFailure, StoreError
 from .grid import GridPlan, expand_grid
 from .store import ResultStore
 from .trial import (
@@ -276,7 +276,13 @@ class DaskExecutor:
         if isinstance(scheduler, Client):
             self.client, self._owns = scheduler, False
         elif isinstance(scheduler, str):
-            self.client, self._owns = Client(scheduler, timeout="20s"), True
+            try:
+                self.client, self._owns = Client(scheduler, timeout="10s"), True
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise EnvironmentFailure(
+                    f"cannot reach the Dask scheduler {scheduler!r} ({exc}); check the address (tcp://host:port) "
+                    "and that the scheduler runs, or drop --scheduler to run on this machine"
+                ) from exc
         else:
             raise ValueError(f"scheduler={scheduler!r} must be a Dask scheduler address (tcp://host:port) or a Client")
         threads = self.client.nthreads()
@@ -410,6 +416,11 @@ def run_sweep(
 
     summary = SweepSummary(store.path, plan)
     keyed: list[tuple[str, Episode, TrialSpec, str]] = []
+    from ..encoding.limits import check_frame_size
+
+    for ep in episodes:  # refused before anything runs: some encoders crash the worker on tiny frames
+        for spec in plan.specs:
+            check_frame_size(spec.config.vcodec, ep.width, ep.height)
     for ep in episodes:
         fp = ep.fingerprint(cache_dir)
         for spec in plan.specs:
@@ -430,28 +441,33 @@ def run_sweep(
         report(SweepEvent("done", summary.total, summary.total, cached=summary.cached))
         return summary
 
-    cached_eps: dict[int, Episode] = {}
-    video_dir = str(store.video_dir) if keep_videos else None
-    tasks = []
-    for key, ep, spec, fp in todo:
-        if cache_frames:
-            if id(ep) not in cached_eps:
-                cached_eps[id(ep)] = ep.cached(cache_dir)
-            ep = cached_eps[id(ep)]
-        tasks.append(_Task(key, ep, spec, settings, fp, versions, video_dir))
-
+    # the executor first: an unreachable scheduler is reported before the frame cache is filled
     if scheduler is not None:
         executor: Any = DaskExecutor(scheduler)
     else:
         n = workers if workers is not None else max(1, (os.cpu_count() or 2) // 2)
-        if isinstance(n, int) and not isinstance(n, bool) and n > len(tasks):
-            n = len(tasks)
+        if isinstance(n, int) and not isinstance(n, bool) and n > len(todo):
+            n = len(todo)
         executor = LocalExecutor(n)
+    try:
+        cached_eps: dict[int, Episode] = {}
+        video_dir = str(store.video_dir) if keep_videos else None
+        tasks = []
+        for key, ep, spec, fp in todo:
+            if cache_frames:
+                if id(ep) not in cached_eps:
+                    cached_eps[id(ep)] = ep.cached(cache_dir)
+                ep = cached_eps[id(ep)]
+            tasks.append(_Task(key, ep, spec, settings, fp, versions, video_dir))
+    except BaseException:
+        executor.close()
+        raise
 
     def on_start(task: _Task) -> None:
         report(SweepEvent("start", summary.total, state["completed"], summary.cached, state["failed"],
                           task.spec.label, task.episode.key))
 
+    unstored = 0
     try:
         for result in executor.run(tasks, timeout_s, is_cancelled, on_start):
             if result.status == ENVIRONMENT_STATUS:  # the machine failed, not the configuration: never cached
@@ -459,7 +475,11 @@ def run_sweep(
                     f"{result.error} (trial {result.label} on {result.episode_key}); nothing was recorded for it, "
                     "a rerun tries again"
                 )
-            _put(store, result, sweep_id)
+            try:
+                _put(store, result, sweep_id)
+            except StoreError as exc:  # locked past its timeout: the row waits in store.pending_dir
+                unstored += 1
+                logger.warning("%s", exc)
             state["completed"] += 1
             summary.ran += 1
             if not result.ok:
@@ -470,6 +490,12 @@ def run_sweep(
                               result.label, result.episode_key, result))
     finally:
         executor.close()
+    if unstored:
+        raise StoreError(
+            f"{unstored} trial result(s) could not be written because store {store.path} stayed locked by another "
+            f"process; they are kept in {store.pending_dir} and imported when the store is next opened for writing "
+            "(rerun the sweep once the other process is done)"
+        )
     summary.cancelled = is_cancelled() and state["completed"] < summary.total
     summary.wall_s = time.perf_counter() - t0
     report(SweepEvent("cancelled" if summary.cancelled else "done", summary.total, state["completed"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -18,7 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DiskFullError, SourceNotFoundError, StoreError
 from .trial import TrialResult
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS trials (
@@ -63,18 +67,108 @@ def _unpack_arrays(blob: bytes | None) -> dict[str, np.ndarray]:
         return {k: data[k] for k in data.files}
 
 
-class ResultStore:
-    """SQLite store of trial results; safe for several processes writing at once (WAL + busy timeout)."""
+#: ``PRAGMA application_id`` of a results store ("VBst"): marks the file as ours, so a sweep never
+#: writes into another program's SQLite database.
+APPLICATION_ID = 0x56427374
+#: Columns a store must have; a file with a ``trials`` table lacking them is of an older schema.
+REQUIRED_COLUMNS = ("key", "status", "label", "episode_key", "source", "created_at", "summary", "frames")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: How long a write waits for another process's lock before the result goes to the pending folder
+#: (``$LEROBOT_VIDEOBENCH_STORE_TIMEOUT`` seconds overrides it).
+DEFAULT_TIMEOUT_S = 15.0
 
-    def __init__(self, path: str | os.PathLike, *, timeout_s: float = 60.0) -> None:
+
+def default_timeout_s() -> float:
+    try:
+        return float(os.environ.get("LEROBOT_VIDEOBENCH_STORE_TIMEOUT", DEFAULT_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+
+
+class ResultStore:
+    """SQLite store of trial results; safe for several processes writing at once (WAL + busy timeout).
+
+    ``read_only=True`` (what recommend, pareto, report, compare and :func:`load_results` use) never
+    writes: no WAL switch, no table creation, works on read-only media. A store that cannot be used
+    (not SQLite, another program's database, an older schema) raises :class:`StoreError` naming it.
+    A write that stays locked by another process for ``timeout_s`` is kept in ``<store>.pending/`` and
+    imported the next time the store is opened for writing, so a finished trial is never lost.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike, *, timeout_s: float | None = None, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        self._timeout = default_timeout_s() if timeout_s is None else float(timeout_s)
         if self.path.is_dir():
-            raise ValueError(f"store={self.path} is a directory; give a file path such as results.sqlite")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._timeout = timeout_s
-        with self._connect() as conn:
-            self._enable_wal(conn)
-            conn.executescript(SCHEMA)
+            raise StoreError(f"store={self.path} is a directory; give a file path such as results.sqlite")
+        exists = self.path.is_file() and self.path.stat().st_size > 0
+        if read_only and not self.path.is_file():
+            raise SourceNotFoundError(f"results store not found: {self.path}")
+        if exists:
+            with open(self.path, "rb") as f:
+                if f.read(16) != _SQLITE_MAGIC:
+                    raise StoreError(f"{self.path} is not a results store: it is not an SQLite file")
+        if read_only:
+            with self._connect() as conn:
+                self._check_schema(conn, created=False)
+            return
+        if exists and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)):
+            raise StoreError(f"store {self.path} is read-only (a sweep writes results and a WAL journal beside it); "
+                             "give --store a writable path, or read it with recommend/pareto/report")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as conn:
+                if exists:
+                    self._check_schema(conn, created=False)
+                self._enable_wal(conn)
+                conn.executescript(SCHEMA)
+                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        except sqlite3.OperationalError as exc:
+            raise self._store_error(exc) from exc
+        self._import_pending()
+
+    def _check_schema(self, conn: sqlite3.Connection, *, created: bool) -> None:
+        """Refuse another program's database and stores of an older schema (before anything writes)."""
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise self._store_error(exc) from exc
+        if app_id not in (0, APPLICATION_ID):
+            raise StoreError(f"{self.path} is another program's SQLite database (application_id={app_id:#x}), "
+                             "not a results store; give a new file name to --store")
+        if "trials" not in tables:
+            if not tables and not created:
+                if self.read_only:
+                    raise StoreError(f"{self.path} is an empty SQLite database, not a results store; run a sweep first")
+                return
+            if tables:
+                raise StoreError(f"{self.path} is not a results store: it has tables {sorted(tables)} and no 'trials'; "
+                                 "give a new file name to --store")
+            return
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(trials)")}
+        missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+        if missing:
+            raise StoreError(f"{self.path} is a results store of an older schema (columns {missing} missing); "
+                             "sweep into a new --store file")
+
+    def _store_error(self, exc: Exception) -> Exception:
+        msg = str(exc)
+        if "locked" in msg or "busy" in msg:
+            return StoreError(f"store {self.path} is locked by another process for more than {self._timeout:g} s "
+                              "(a sweep or a program holding a write transaction); close it and rerun")
+        if "not a database" in msg or "malformed" in msg:
+            return StoreError(f"{self.path} is not a results store: {msg}")
+        if "readonly" in msg or "read-only" in msg:
+            return StoreError(f"store {self.path} is read-only; give --store a writable path")
+        if "full" in msg:
+            return DiskFullError(f"no space left for store {self.path}; free space there or pass --store on "
+                                 "another disk")
+        if "unable to open" in msg:
+            return StoreError(f"cannot open store {self.path} ({msg}); check the path and its permissions")
+        return StoreError(f"store {self.path}: {msg}")
 
     def _enable_wal(self, conn: sqlite3.Connection) -> None:
         """Switch the file to WAL (persistent, so once per store handle is enough).
@@ -94,10 +188,71 @@ class ResultStore:
                 time.sleep(0.02)
 
     def _connect(self) -> _ClosingConnection:
-        conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        if self.read_only:
+            conn = self._connect_read_only()
+        else:
+            conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+            conn.execute("PRAGMA synchronous=NORMAL")
         return _ClosingConnection(conn)
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """``mode=ro``; on read-only media (where SQLite cannot create the WAL index) ``immutable=1``."""
+        uri = self.path.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self._timeout, isolation_level=None)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            return conn
+        except sqlite3.OperationalError as exc:
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise self._store_error(exc) from exc
+        except sqlite3.DatabaseError as exc:
+            raise self._store_error(exc) from exc
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+    # ------------------------------------------------------------------ pending rows (store was locked)
+    @property
+    def pending_dir(self) -> Path:
+        """Results that could not be written because the store stayed locked; imported on next open."""
+        return self.path.with_name(self.path.name + ".pending")
+
+    def _write_pending(self, row: tuple[Any, ...]) -> Path:
+        import base64
+
+        self.pending_dir.mkdir(parents=True, exist_ok=True)
+        data = list(row[:-1]) + [base64.b64encode(row[-1]).decode() if row[-1] else None]
+        path = self.pending_dir / f"{row[0]}.json"
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+        return path
+
+    def _import_pending(self) -> None:
+        import base64
+
+        if not self.pending_dir.is_dir():
+            return
+        for path in sorted(self.pending_dir.glob("*.json")):
+            try:
+                data = json.loads(path.read_text())
+                row = tuple(data[:-1]) + (base64.b64decode(data[-1]) if data[-1] else None,)
+                self._insert(row)
+            except (ValueError, OSError, sqlite3.Error) as exc:
+                logger.warning("pending result %s not imported yet: %s", path, exc)
+                continue
+            path.unlink(missing_ok=True)
+        try:
+            self.pending_dir.rmdir()
+        except OSError:
+            pass
+
+    def _insert(self, row: tuple[Any, ...]) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO trials (key, status, label, episode_key, source, vcodec, created_at, sweep,"
+                " summary, frames) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
 
     @property
     def video_dir(self) -> Path:
@@ -106,7 +261,10 @@ class ResultStore:
 
     # ------------------------------------------------------------------ writes
     def put(self, result: TrialResult, *, sweep: str | None = None) -> None:
-        """Store one result (replacing an older row with the same key), committed immediately."""
+        """Store one result (replacing an older row with the same key), committed immediately.
+
+        Locked past the timeout by another process, the row is kept in :attr:`pending_dir` and a
+        :class:`StoreError` says so; a full disk raises :class:`DiskFullError` naming the store."""
         summary = json.dumps(result.summary(), default=_json_default, allow_nan=True)
         row = (
             result.key,
@@ -120,12 +278,15 @@ class ResultStore:
             summary,
             _pack_arrays(result.frame_arrays()),
         )
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO trials (key, status, label, episode_key, source, vcodec, created_at, sweep,"
-                " summary, frames) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+        try:
+            self._insert(row)
+        except sqlite3.OperationalError as exc:
+            err = self._store_error(exc)
+            if not isinstance(err, StoreError) or "locked" not in str(err):
+                raise err from exc
+            kept = self._write_pending(row)
+            raise StoreError(f"{err}; the result of trial {result.label!r} is kept in {kept} and is imported "
+                             "when the store is next opened for writing") from exc
 
     def delete(self, keys: Iterable[str]) -> int:
         with self._connect() as conn:
@@ -209,8 +370,8 @@ def load_results(store_path: str | os.PathLike) -> Any:
 
     path = Path(store_path)
     if not path.is_file():
-        raise FileNotFoundError(f"results store not found: {path}")
-    rows = ResultStore(path).summaries()
+        raise SourceNotFoundError(f"results store not found: {path}")
+    rows = ResultStore(path, read_only=True).summaries()
     df = pd.json_normalize(rows, max_level=0) if rows else pd.DataFrame()
     for col in GUARANTEED_COLUMNS:
         if col not in df.columns:

@@ -28,6 +28,14 @@ def render_config(config: Any, encoder_threads: int | None, fmt: str, target: st
     return text.rstrip("\n")
 
 
+def check_unit_interval(option: str, value: float | None) -> None:
+    """Refuse an SSIM-like threshold outside [0, 1] (NaN included) before any work starts."""
+    if value is not None and not 0.0 <= value <= 1.0:
+        from ..errors import InvalidValueError
+
+        raise InvalidValueError(f"{option} {value!r} is outside [0, 1]; SSIM thresholds are between 0 and 1, e.g. 0.97")
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, (float, int)) and math.isnan(value))
 

@@ -44,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
     from ..episodes import load_episodes
     from ..report.html import build_report
 
+    from ..paths import check_writable_file
+
+    Constraints(min_ssim=args.min_ssim, cameras=args.cameras)  # bad values refused before the sweep, not after
+    check_writable_file(args.out, "demo --out", ".html")
     episodes = load_episodes(args.source, max_frames=args.max_frames)
     plan = expand_grid(DEMO_GRID)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print

@@ -38,21 +38,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "StreamingVideoEncoder (needs the lerobot package) (default: %(default)s)")
     p.add_argument("--headroom", type=float, default=DEFAULT_HEADROOM, metavar="X",
                    help="encode capacity over demand required for a 'realtime' verdict (default: %(default)s)")
-    f = p.add_argument_group("frames (default: the built-in sample, resized)")
+    f = p.add_argument_group("frames (default: camera-like synthetic footage with sensor noise; best: --source)")
     f.add_argument("--source", help="take frames from this source (dataset root, Hub repo id, video file, ...)")
     f.add_argument("--episode", type=int, default=0, metavar="N", help="episode of --source (default: %(default)s)")
     f.add_argument("--camera", metavar="KEY", help="camera of --source (default: its first)")
-    f.add_argument("--synthetic", action="store_true", help="rendered synthetic footage instead of the sample")
+    f.add_argument("--synthetic", action="store_true", help="clean rendered footage (no sensor noise; flatters)")
+    f.add_argument("--sample", action="store_true", help="the built-in sample (flatters encoders)")
     add_encoder_arguments(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def _frames(args: argparse.Namespace):
-    if args.synthetic and args.source:
-        raise ValueError("--synthetic and --source are exclusive: choose where the frames come from")
+    if sum(bool(x) for x in (args.synthetic, args.source, getattr(args, "sample", False))) > 1:
+        raise ValueError("--synthetic, --sample and --source are exclusive: choose where the frames come from")
     if args.synthetic:
         return "synthetic"
+    if getattr(args, "sample", False):
+        return "sample"
     if not args.source:
         return None
     from ..decide.realtime import MAX_POOL_FRAMES
@@ -89,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"CPU cores used: {report.cpu_cores_used:.2f}; wall {report.wall_s:.2f} s; "
           f"producer max lag {1000 * report.producer_max_lag_s:.0f} ms")
     print(f"verdict: {report.verdict} "
-          f"(headroom {fmt_num(report.headroom, 2)}x, required {report.required_headroom:g}x)")
+          f"(headroom {fmt_num(report.headroom, 2)}x, required {report.required_headroom:g}x: margin "
+          f"{report.margin:+.0%})")
     print(report.message)
     return status

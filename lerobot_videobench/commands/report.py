@@ -25,8 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..report.html import build_report
 
-    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html"
-    path = build_report(args.store, out, title=args.title, constraints=constraints_from_args(args),
+    from ..paths import check_writable_file
+
+    constraints = constraints_from_args(args)  # bad thresholds are refused before anything is written
+    out = check_writable_file(
+        Path(args.out) if args.out else Path("reports") / f"{Path(args.store).stem}.html", "report --out", ".html"
+    )
+    path = build_report(args.store, out, title=args.title, constraints=constraints,
                         cache_dir=args.cache_dir, target=args.target)
     print(path)
     return 0

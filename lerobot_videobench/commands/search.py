@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from ..decide.search import CRF_RANGES, search_crf
     from ..episodes import load_episodes
 
+    from ._decide_args import check_unit_interval
+
+    check_unit_interval("--target-ssim", args.target_ssim)
     crf_range = None
     if args.crf_min is not None or args.crf_max is not None:
         lo, hi = CRF_RANGES.get({"av1": "libsvtav1"}.get(args.vcodec, args.vcodec), (None, None))

@@ -45,14 +45,21 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.summary import summarize
     from ..episodes import load_episodes
 
+    from ..paths import check_writable_file
+
+    if args.export:  # before the sweep, not after it
+        check_writable_file(args.export, "sweep --export", ".csv")
     plan = expand_grid(args.grid)
     for bad in plan.invalid:
         print(f"skipped invalid grid entry {bad.settings}: {bad.reason}", file=sys.stderr)
     if not plan.specs:
         raise ValueError(f"grid {args.grid!r} has no valid configuration on this machine")
+    from ..bench.store import ResultStore
+
+    store = ResultStore(args.store)  # a file that is not a results store is refused before any work
     episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames)
     summary = run_sweep(
-        episodes, plan, args.store, workers=args.workers, scheduler=args.scheduler,
+        episodes, plan, store, workers=args.workers, scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
         settings=measure_settings(args, exact_ssim=args.exact_ssim, access_samples=args.access_samples,
                                   timing_repeats=args.repeats),

@@ -278,6 +278,10 @@ def _open(dataset: Any, token: Any) -> tuple[LeRobotDataset, str | None]:
     """A local root or a Hub ``org/name[@rev]`` (meta only); the repo id when it came from the Hub."""
     if isinstance(dataset, LeRobotDataset):
         return dataset, None
+    from ..episodes.sample import is_sample, sample_path
+
+    if is_sample(os.fspath(dataset)):  # like every other command
+        return LeRobotDataset.open(sample_path(os.fspath(dataset)), source=os.fspath(dataset)), None
     path = Path(os.fspath(dataset)).expanduser()
     if path.exists():
         return LeRobotDataset.open(path), None

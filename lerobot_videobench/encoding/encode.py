@@ -18,6 +18,7 @@ import numpy as np
 
 from .config import DepthEncoderConfig, VideoEncoderConfig, camera_encoder_defaults
 from .depth import check_depth_frame, codes_to_video_frame, quantize_depth
+from .limits import check_frame_size
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,17 @@ def list_png_frames(imgs_dir: Path, *, depth: bool = False) -> list[Path]:
     found = [(int(m.group(1)), imgs_dir / n) for n in os.listdir(imgs_dir) if (m := pattern.match(n))]
     if not found:
         raise FileNotFoundError(f"no frame-NNNNNN.{'tiff' if depth else 'png'} images in {imgs_dir}")
-    return [p for _, p in sorted(found)]
+    found.sort()
+    first, ext = found[0][0], "tiff" if depth else "png"
+    for expected, (index, _) in enumerate(found, start=first):
+        if index != expected:  # a dropped or deleted frame would silently shorten the episode
+            from ..errors import SourceError
+
+            raise SourceError(
+                f"{ext.upper()} sequence in {imgs_dir} has a gap: frame-{expected:06d}.{ext} is missing "
+                f"(frames {first}..{found[-1][0]} expected, {len(found)} present); renumber or restore the frames"
+            )
+    return [p for _, p in found]
 
 
 def _tiff_frames(paths: list[Path]) -> Iterator[np.ndarray]:
@@ -173,6 +184,7 @@ def encode_video_frames(
                 frame = check_depth_frame(frame, n, shape) if is_depth else check_rgb_frame(frame, n, shape)
                 if stream is None:
                     shape = frame.shape
+                    check_frame_size(config.vcodec, shape[1], shape[0])
                     stream = container.add_stream(config.vcodec, int(fps), options=options)
                     stream.pix_fmt = config.pix_fmt
                     stream.height, stream.width = shape[0], shape[1]

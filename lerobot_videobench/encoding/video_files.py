@@ -27,15 +27,53 @@ class VideoFileError(SourceError):
     """A file exists but is not a readable video (truncated, corrupt, no video stream)."""
 
 
+def mp4_truncation(path: str | os.PathLike) -> str | None:
+    """Why an MP4/MOV file looks cut short, from its top-level boxes (no decoding), else None.
+
+    A recording killed before it was finalized has no ``moov`` box (written last); a copy cut in the
+    middle has a box whose declared size runs past the end of the file."""
+    path = Path(path)
+    size = path.stat().st_size
+    names: list[bytes] = []
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8 or head[4:8] not in (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide"):
+            return None  # not an MP4: nothing to say
+        pos = 0
+        while pos < size:
+            f.seek(pos)
+            hdr = f.read(16)
+            if len(hdr) < 8:
+                return f"it ends inside a box header at byte {pos}"
+            box_size, name = int.from_bytes(hdr[:4], "big"), hdr[4:8]
+            if box_size == 1 and len(hdr) >= 16:
+                box_size = int.from_bytes(hdr[8:16], "big")
+            elif box_size == 0:
+                box_size = size - pos
+            if box_size < 8:
+                return None  # not a box structure we understand
+            names.append(name)
+            if pos + box_size > size:
+                return (f"its {name.decode(errors='replace')!r} box needs {pos + box_size} bytes, the file has {size} "
+                        f"({pos + box_size - size} missing)")
+            pos += box_size
+    if b"moov" not in names:
+        return "it has no 'moov' index box (the recording was not finalized)"
+    return None
+
+
 @contextmanager
 def open_video(path: str | os.PathLike) -> Iterator[av.container.InputContainer]:
-    """Open a video for reading with errors that say which file and why."""
+    """Open a video for reading with errors that say which file and why (a truncated MP4 says so)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"video file not found: {path}")
     try:
         container = av.open(str(path), "r")
     except av.FFmpegError as exc:
+        why = mp4_truncation(path)
+        if why:
+            raise VideoFileError(f"{path} is truncated: {why}; re-copy or re-record it") from exc
         raise VideoFileError(f"{path} is not a readable video ({exc})") from exc
     try:
         if not container.streams.video:

@@ -18,7 +18,8 @@ import av
 import numpy as np
 
 from ..encoding import VideoFileError, get_video_info, iter_video_frames, list_png_frames
-from ..encoding.video_files import open_video
+from ..encoding.video_files import mp4_truncation, open_video
+from ..errors import SourceError
 from .episode import Episode, Provenance, file_source_id
 
 logger = logging.getLogger(__name__)
@@ -78,11 +79,15 @@ class PngFolderFrames:
     paths: tuple[str, ...]
 
     def __call__(self) -> Iterator[np.ndarray]:
-        from PIL import Image
+        from PIL import Image, UnidentifiedImageError
 
-        for p in self.paths:
-            with Image.open(p) as im:
-                yield np.asarray(im.convert("RGB"))
+        for i, p in enumerate(self.paths):
+            try:
+                with Image.open(p) as im:
+                    frame = np.asarray(im.convert("RGB"))
+            except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+                raise SourceError(f"{p} (frame {i}) is not a readable PNG image: {exc}") from exc
+            yield frame
 
 
 def encoder_settings(info: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +161,9 @@ def load_video_file(
     if not p.is_file():
         raise FileNotFoundError(f"video file not found: {p}")
     info = get_video_info(p)
+    why = mp4_truncation(p)
+    if why:  # an index at the front opens fine, but the frames past the cut are gone
+        raise VideoFileError(f"{p} is truncated: {why}; re-copy or re-record it")
     with open_video(p) as container:
         stream = container.streams.video[0]
         rate = fps or (float(stream.average_rate) if stream.average_rate else None) or info.get("video.fps")
@@ -195,6 +203,10 @@ def load_png_folder(
 
     p = Path(path)
     files = list_png_frames(p)
+    for i, f in enumerate(files):  # 8 bytes each: a wrong file is named now, not in the middle of a sweep
+        with open(f, "rb") as fh:
+            if fh.read(8) != b"\x89PNG\r\n\x1a\n":
+                raise SourceError(f"{f} (frame {i}) is not a PNG file; a PNG folder holds only frame-NNNNNN.png images")
     with Image.open(files[0]) as im:
         width, height = im.size
     return Episode(

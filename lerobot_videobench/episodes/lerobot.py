@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..encoding import VideoFileError
+from ..errors import SourceError
 from .episode import Episode, Provenance, file_source_id
 from .files import VideoClipFrames, encoder_settings, frames_in_clip, is_lossless
 from .recorded import RecordedEncoder, recorded_encoder
@@ -126,6 +127,17 @@ def _sniff_image(data: bytes) -> tuple[str, bool]:
     return "unknown", True
 
 
+def inside_root(root: Path, relpath: str, what: str) -> Path:
+    """``root / relpath``, refused when ``relpath`` is absolute or climbs out of ``root`` with ``..``.
+
+    Checked lexically, not by resolving links: Hub cache snapshots are symlinks into a blob store."""
+    rel = str(relpath)
+    joined = os.path.normpath(os.path.join(str(root), rel))
+    if os.path.isabs(rel) or not (joined == os.path.normpath(str(root)) or joined.startswith(os.path.normpath(str(root)) + os.sep)):
+        raise SourceError(f"{what} {rel!r} points outside the dataset root {root}; refused")
+    return Path(joined)
+
+
 def _leaf_column(pf: Any, name: str) -> int | None:
     """Index of the top-level scalar column ``name`` among the parquet *leaf* columns (what row-group
     statistics are indexed by), or None. Struct and list columns have one leaf per field, so a column's
@@ -168,7 +180,8 @@ class ParquetImageFrames:
     num_frames: int
     root: str = ""
 
-    def _cells(self) -> Iterator[dict[str, Any]]:
+    def _cells(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(file, cell) of the episode's rows, in order."""
         import pyarrow.parquet as pq
 
         for f in self.files:
@@ -188,27 +201,38 @@ class ParquetImageFrames:
                 eps = batch.column(1).to_pylist() if has_ep else [self.episode_index] * len(images)
                 for cell, ep in zip(images, eps):
                     if ep == self.episode_index:
-                        yield cell
+                        yield f, cell
 
-    def _bytes(self, cell: Any) -> bytes | None:
-        """The encoded image of a cell: its ``bytes``, else the file its ``path`` names (under ``root``)."""
+    def _where(self, file: str, frame: int) -> str:
+        return f"{file}, episode {self.episode_index}, frame {frame}, column {self.column!r}"
+
+    def _bytes(self, cell: Any, file: str = "", frame: int = 0) -> bytes | None:
+        """The encoded image of a cell: its ``bytes``, else the file its ``path`` names (inside ``root``)."""
         data = cell.get("bytes") if isinstance(cell, dict) else cell
         if data is None and isinstance(cell, dict) and cell.get("path"):
-            data = (Path(self.root) / cell["path"]).read_bytes()
+            root = Path(self.root or Path(file).parent)
+            target = inside_root(root, cell["path"], f"{self._where(file, frame)}: image path")
+            try:
+                data = target.read_bytes()
+            except OSError as exc:
+                raise SourceError(f"{self._where(file, frame)}: image file {target} cannot be read ({exc})") from exc
         return data
 
-    def _decode(self, cell: Any) -> np.ndarray:
+    def _decode(self, cell: Any, file: str = "", frame: int = 0) -> np.ndarray:
         from PIL import Image
 
-        data = self._bytes(cell)
+        data = self._bytes(cell, file, frame)
         if data is None:
-            raise ValueError(f"column {self.column!r}: an image cell holds neither bytes nor a path")
-        with Image.open(io.BytesIO(data)) as im:
-            return np.asarray(im.convert("RGB"))
+            raise SourceError(f"{self._where(file, frame)}: the image cell holds neither bytes nor a path")
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                return np.asarray(im.convert("RGB"))
+        except (OSError, SyntaxError, ValueError) as exc:  # PIL.UnidentifiedImageError is an OSError
+            raise SourceError(f"{self._where(file, frame)}: corrupt image cell ({exc})") from exc
 
     def first_bytes(self) -> bytes:
-        for cell in self._cells():
-            return self._bytes(cell) or b""
+        for f, cell in self._cells():
+            return self._bytes(cell, f, 0) or b""
         raise ValueError(f"episode {self.episode_index}: no rows in {list(self.files)}")
 
     def count(self) -> int:
@@ -226,10 +250,10 @@ class ParquetImageFrames:
 
     def __call__(self) -> Iterator[np.ndarray]:
         n = 0
-        for cell in self._cells():
+        for f, cell in self._cells():
             if n >= self.num_frames:
                 break
-            yield self._decode(cell)
+            yield self._decode(cell, f, n)
             n += 1
         if n < self.num_frames:
             raise ValueError(
@@ -334,27 +358,34 @@ class LeRobotDataset:
     def _chunk(self, ep: int) -> int:
         return ep // int(self.info.get("chunks_size") or 1000)
 
+    def _checked(self, rel: str, field_name: str) -> str:
+        inside_root(self.root, rel, f"{self.root / 'meta' / 'info.json'}: {field_name}")
+        return rel
+
     def video_relpath(self, key: str, ep: int) -> str:
         row = self.episodes[ep]
         tpl = self.info["video_path"]
         try:
             if self.is_v3:
-                return tpl.format(
+                rel = tpl.format(
                     video_key=key, chunk_index=int(row[f"videos/{key}/chunk_index"]),
                     file_index=int(row[f"videos/{key}/file_index"]),
                 )
-            return tpl.format(episode_chunk=self._chunk(ep), video_key=key, episode_index=ep)
+            else:
+                rel = tpl.format(episode_chunk=self._chunk(ep), video_key=key, episode_index=ep)
         except KeyError as exc:
             raise ValueError(f"{self.source}: episode {ep} has no {exc.args[0]!r} to locate camera {key!r}") from exc
+        return self._checked(rel, "video_path")
 
     def data_relpaths(self, ep: int) -> list[str]:
         row = self.episodes[ep]
         tpl = self.info["data_path"]
         if self.is_v3:
             if "data/chunk_index" in row and "data/file_index" in row:
-                return [tpl.format(chunk_index=int(row["data/chunk_index"]), file_index=int(row["data/file_index"]))]
+                rel = tpl.format(chunk_index=int(row["data/chunk_index"]), file_index=int(row["data/file_index"]))
+                return [self._checked(rel, "data_path")]
             return sorted(str(p.relative_to(self.root)) for p in self.root.glob("data/chunk-*/file-*.parquet"))
-        return [tpl.format(episode_chunk=self._chunk(ep), episode_index=ep)]
+        return [self._checked(tpl.format(episode_chunk=self._chunk(ep), episode_index=ep), "data_path")]
 
     def needed_files(self, episodes: Sequence[int], cameras: Sequence[str]) -> list[str]:
         """Relative paths of the files that reading these episodes and cameras touches."""
@@ -410,6 +441,15 @@ class LeRobotDataset:
                     f"{what}: episode length is {length} frames but {path.name} holds {found} of them "
                     f"(from_timestamp={from_ts:g}s, {self.fps} fps): truncated video, dropped frames or wrong metadata"
                 )
+            if self.is_v3:
+                self._check_no_overlap(ep, key, from_ts, length, path)
+            else:
+                total = frames_in_clip(path, from_ts, 10**9, self.fps)
+                if total > length:
+                    raise VideoFileError(
+                        f"{what}: {path.name} holds {total} frames but the episode length is {length}: the video "
+                        "does not belong to this episode or the metadata is wrong (refused rather than cut)"
+                    )
             span = (to_ts - from_ts) * self.fps if to_ts is not None else None
             if span is not None and abs(span - length) > 0.5:
                 logger.warning("%s: to_timestamp-from_timestamp spans %.2f frames, length says %d", what, span, length)
@@ -432,6 +472,25 @@ class LeRobotDataset:
             source_id=file_source_id(path, "lerobot", ep, key, f"{from_ts!r}", length),
         )
 
+    def _check_no_overlap(self, ep: int, key: str, from_ts: float, length: int, path: Path) -> None:
+        """v3.0: this episode's frames must end before the next episode of the same file starts."""
+        where = (self.episodes[ep].get(f"videos/{key}/chunk_index"), self.episodes[ep].get(f"videos/{key}/file_index"))
+        starts = [
+            float(r.get(f"videos/{key}/from_timestamp") or 0.0)
+            for e, r in self.episodes.items()
+            if e != ep and (r.get(f"videos/{key}/chunk_index"), r.get(f"videos/{key}/file_index")) == where
+        ]
+        later = [s for s in starts if s > from_ts + 0.5 / self.fps]
+        if later:
+            nxt = min(later)
+            end = from_ts + length / self.fps
+            if end > nxt + 0.5 / self.fps:
+                raise SourceError(
+                    f"{self.source} episode {ep}, camera {key!r}: its {length} frames from {from_ts:g}s run to "
+                    f"{end:g}s, past the next episode's start at {nxt:g}s in {path.name}; the episode metadata "
+                    "(length or from_timestamp) is wrong"
+                )
+
     def _image_episode(self, ep: int, key: str, length: int, check: bool) -> Episode:
         files = [self.root / p for p in self.data_relpaths(ep)]
         for f in files:
@@ -447,8 +506,11 @@ class LeRobotDataset:
 
         first = reader.first_bytes()
         fmt, lossy = _sniff_image(first)
-        with Image.open(io.BytesIO(first)) as im:
-            width, height = im.size
+        try:
+            with Image.open(io.BytesIO(first)) as im:
+                width, height = im.size
+        except OSError as exc:
+            raise SourceError(f"{reader._where(str(files[0]), 0)}: corrupt image cell ({exc})") from exc
         return Episode(
             camera=key,
             episode_index=ep,
@@ -537,7 +599,12 @@ def open_hub_dataset(
             repo_id, repo_type="dataset", revision=revision, allow_patterns=["meta/*"], token=token
         )
     except Exception as exc:  # noqa: BLE001 - translated to the project's error kinds
-        raise _translate_hub_error(exc, repo_id, revision, "meta/") from exc
+        err = _translate_hub_error(exc, repo_id, revision, "meta/")
+        if isinstance(err, (FileNotFoundError, PermissionError)) and not Path(source or repo_id).exists():
+            # the user may have meant a folder: say that there is none before the Hub's answer
+            where = Path(source or repo_id).expanduser().resolve()
+            err = type(err)(f"no local folder {where}; as a Hub dataset id: {err}")
+        raise err from exc
     root = Path(snapshot)
     if not (root / "meta" / "info.json").is_file():
         raise FileNotFoundError(f"dataset {repo_id!r} has no meta/info.json: it is not a LeRobot dataset")

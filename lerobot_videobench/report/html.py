@@ -444,7 +444,7 @@ def build_report(
                                          codecs=tuple(codecs) if codecs else None).items() if v is not None}
     constraints = Constraints.for_results(results, constraints, **overrides)
     results = select_results(results, constraints)
-    store = ResultStore(store_path)
+    store = ResultStore(store_path, read_only=True)
     out = Path(out)
     title = title or f"lerobot-videobench report: {store_path.stem}"
     table = figures.config_table(results)

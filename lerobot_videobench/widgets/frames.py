@@ -187,7 +187,7 @@ class FramePanel(Panel):
             return None
         from ..bench.store import ResultStore
 
-        row = ResultStore(self.selection.store_path).summary(key)
+        row = ResultStore(self.selection.store_path, read_only=True).summary(key)
         for ep in loaded:
             if ep.key == row.get("episode_key") and ep.num_frames == row.get("frames"):
                 try:

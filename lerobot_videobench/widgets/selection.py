@@ -26,7 +26,7 @@ class Selection(traitlets.HasTraits):
         """The stored summary row of the selected trial (None when nothing is selected)."""
         if not self.key or not self.store_path:
             return None
-        return ResultStore(self.store_path).summary(self.key)
+        return ResultStore(self.store_path, read_only=True).summary(self.key)
 
     def config(self) -> tuple[VideoEncoderConfig, int | None] | None:
         """The selected configuration and its ``encoder_threads``, rebuilt from the stored row."""
