@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ._config_args import add_decoder_argument, measure_settings
+from ..bench.columns import format_size
 from ._output import format_table, print_json
 
 
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     for r in table.itertuples(index=False):
         d = r._asdict()
         rows.append([
-            d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", _fmt(d.get("bytes_per_frame"), 0, 1e-3, " KB"),
+            d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", format_size(d.get("bytes_per_frame")),
             _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("ssim_mean"), 4), _fmt(d.get("ssim_p5"), 4),
             _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0) + _spread(d.get("encode_fps_spread")),
             _fmt(d.get("realtime_factor"), 1, suffix="x"),
