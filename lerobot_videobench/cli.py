@@ -29,12 +29,28 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: this package's installed version and the encoder build it measures with."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from . import __version__
+        from .encoding.pyav_probe import library_versions
+
+        libs = library_versions()
+        print(f"lerobot-videobench {__version__} (PyAV {libs.get('pyav')}, FFmpeg {libs.get('ffmpeg')})")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lerobot-videobench",
         description="Measure how LeRobot camera-encoder settings trade size, fidelity and speed.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument("--version", action=_VersionAction, help="print the version (and PyAV/FFmpeg's) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"lerobot_videobench.commands.{name}").register(sub)

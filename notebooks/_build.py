@@ -349,7 +349,7 @@ fps = 30
 seconds = 5.0                # how long to record
 encoder_threads = None       # threads per encoder (None: the encoder decides)
 queue_maxsize = 30           # LeRobot's encoder_queue_maxsize
-frames = None                # None: the built-in sample, resized; "synthetic"; or a source for load_episodes
+frames = None                # None: camera-like footage (sensor noise); "synthetic"; "sample"; or a source for load_episodes (best: your own)
 required_headroom = None     # encoder capacity over demand needed for "realtime" (None: the default)
 """, "parameters"),
     code("setup", PLOTLY_SETUP + """
@@ -367,7 +367,7 @@ from lerobot_videobench import (
     code("check", """
 cfg = VideoEncoderConfig(**config) if config else camera_encoder_defaults()
 pool = frames
-if isinstance(frames, str) and frames != "synthetic":
+if isinstance(frames, str) and frames not in ("camera", "synthetic", "sample"):
     pool = load_episodes(frames, episodes=[0], max_frames=120)[0]
 report = check_realtime(cfg, cameras, width, height, fps, seconds, encoder_threads=encoder_threads,
                         queue_maxsize=queue_maxsize, frames=pool, required_headroom=required_headroom)

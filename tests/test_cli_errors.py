@@ -433,3 +433,47 @@ def test_cache_info_and_clear(tmp_path, capsys):
     rc, out, _ = cli(capsys, "cache", "clear", "--cache-dir", tmp_path / "c")
     assert rc == 0 and "cleared" in out
     assert not list(frames_dir(tmp_path / "c").glob("*")) if frames_dir(tmp_path / "c").exists() else True
+
+
+def test_a_corrupt_cache_entry_of_the_right_size_is_not_trusted(tmp_path):
+    ep = episode_from_arrays(tiny_frames(4, 2), source="tiny")
+    path = Path(ep.cached(tmp_path / "c").reader.path)
+    good = path.read_bytes()
+    path.write_bytes(bytes(len(good)))  # same size, wrong content
+    again = ep.cached(tmp_path / "c")
+    assert Path(again.reader.path).read_bytes() == good
+
+
+def test_the_frame_cache_is_bounded_least_recently_used_first(tmp_path, monkeypatch):
+    entry = 4 * 48 * 64 * 3
+    monkeypatch.setenv("LEROBOT_VIDEOBENCH_CACHE_MAX_GB", str(2.5 * entry / 1e9))
+    paths = [Path(episode_from_arrays(tiny_frames(4, s), source=f"t{s}").cached(tmp_path / "c").reader.path)
+             for s in range(3)]
+    assert [p.exists() for p in paths] == [False, True, True]
+
+
+def test_disk_full_in_the_frame_cache_names_it_and_how_to_move_it(tmpfs, tmp_path, video_file):
+    small = tmpfs("16k")
+    done = run("sweep", video_file, "--grid", "quick", "--store", tmp_path / "r.sqlite", "--workers", "1",
+               env={"LEROBOT_VIDEOBENCH_CACHE": str(small)})
+    one_line_error(done.returncode, done.stderr, f"no space left on the disk of the frame cache {small}",
+                   "--cache-dir", "--no-frame-cache")
+
+
+def test_disk_full_in_the_store_names_it(tmpfs, tmp_path, video_file):
+    small = tmpfs("12k")
+    grid = tmp_path / "g.yaml"
+    grid.write_text("vcodec: [h264]\ncrf: [20, 30]\npreset: [ultrafast]\n")
+    done = run("sweep", video_file, "--grid", grid, "--store", small / "r.sqlite", "--workers", "1",
+               "--no-keep-videos", "--cache-dir", tmp_path / "c")
+    line = one_line_error(done.returncode, done.stderr, "no space left")
+    assert str(small) in line
+
+
+def test_no_keep_videos_leaves_no_videos_folder(tmp_path, video_file, capsys):
+    grid = tmp_path / "g.yaml"
+    grid.write_text("vcodec: [h264]\ncrf: [30]\npreset: [ultrafast]\n")
+    rc, _, err = cli(capsys, "sweep", video_file, "--grid", grid, "--store", tmp_path / "r.sqlite", "--workers", "1",
+                     "--no-keep-videos", "--cache-dir", tmp_path / "c")
+    assert rc == 0, err
+    assert not (tmp_path / "r_videos").exists() and (tmp_path / "c" / "frames").is_dir()

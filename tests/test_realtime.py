@@ -94,10 +94,13 @@ def test_array_frames_are_normalised_like_lerobot(fast):
     assert report.frames_encoded == 3
 
 
-def test_default_frames_are_the_builtin_sample(fast):
+def test_default_frames_are_camera_like_not_the_flattering_sample(fast):
     report = check_realtime(fast, 1, 64, 48, 10, 0.3)
-    assert report.frames_source.startswith("sample ") and "resized to 64x48" in report.frames_source
+    assert report.frames_source.startswith("camera-like tabletop") and "64x48" in report.frames_source
     assert report.frames_encoded == 3
+    assert report.to_dict()["margin"] == pytest.approx(report.headroom / report.required_headroom - 1)
+    sample = check_realtime(fast, 1, 64, 48, 10, 0.3, frames="sample")
+    assert sample.frames_source.startswith("sample ") and "resized to 64x48" in sample.frames_source
 
 
 @pytest.mark.parametrize(
@@ -112,7 +115,7 @@ def test_default_frames_are_the_builtin_sample(fast):
         ({"encoder_threads": 0}, "encoder_threads"),
         ({"encoder_threads": True}, "encoder_threads"),
         ({"frames": []}, "frames"),
-        ({"frames": "sample"}, "frames"),
+        ({"frames": "nope"}, "frames"),
         ({"frames": [np.zeros((4, 4, 3, 2), np.uint8)]}, "frames"),
         ({"width": 65}, "width"),
         ({"required_headroom": 0.5}, "required_headroom"),

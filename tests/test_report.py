@@ -185,7 +185,8 @@ def test_build_report_is_self_contained_and_complete(sweep, tmp_path):
     assert f"Recommended: {rec_label}" in text and "the smallest of the configurations" in text
     # exported snippet, thumbnails, failures, versions
     assert "--dataset.rgb_encoder.crf=35" in text and "rgb_encoder:" in text
-    assert _images(text) == 2 * 3 * 3  # 2 configs x 3 worst frames x 3 images
+    assert _images(text) == 2 * 3 * 6  # 2 configs x 3 worst frames x (3 thumbnails + 3 crops at 1:1)
+    assert text.count('class="crop"') == 2 * 3 * 3 and "1:1" in text
     assert "Failed trials" in text and "avcodec_open2" in text and "x264-params=bogus" in text
     assert "libavcodec" in text and "pyav" in text and "CPU count" in text
     assert "Library versions stored with the results" in text
@@ -208,7 +209,7 @@ def test_build_report_with_constraints_and_realtime(sweep, tmp_path):
     assert "No frame dropped." in text and "queue max (30)" in text
     assert text.count("* plotly.js v") == 1
     # only LeRobot's default gets thumbnails when nothing is recommended
-    assert _images(text) == 3 * 3
+    assert _images(text) == 3 * 6
 
 
 def test_report_degrades_without_source_frames_or_videos(sweep, tmp_path):

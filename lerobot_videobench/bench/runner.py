@@ -417,6 +417,10 @@ def run_sweep(
     summary = SweepSummary(store.path, plan)
     keyed: list[tuple[str, Episode, TrialSpec, str]] = []
     from ..encoding.limits import check_frame_size
+    from ..episodes import default_cache_dir
+    from ..episodes.frame_cache import clean_orphans
+
+    clean_orphans(Path(cache_dir) if cache_dir else default_cache_dir())  # leftovers of killed runs
 
     for ep in episodes:  # refused before anything runs: some encoders crash the worker on tiny frames
         for spec in plan.specs:

@@ -85,6 +85,16 @@ def default_timeout_s() -> float:
         return DEFAULT_TIMEOUT_S
 
 
+def _nearly_full(folder: Path) -> bool:
+    """SQLite reports a full disk while writing its WAL index as "disk I/O error": tell them apart."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < 1 << 20
+    except OSError:
+        return False
+
+
 class ResultStore:
     """SQLite store of trial results; safe for several processes writing at once (WAL + busy timeout).
 
@@ -163,7 +173,7 @@ class ResultStore:
             return StoreError(f"{self.path} is not a results store: {msg}")
         if "readonly" in msg or "read-only" in msg:
             return StoreError(f"store {self.path} is read-only; give --store a writable path")
-        if "full" in msg:
+        if "full" in msg or ("disk I/O error" in msg and _nearly_full(self.path.parent)):
             return DiskFullError(f"no space left for store {self.path}; free space there or pass --store on "
                                  "another disk")
         if "unable to open" in msg:

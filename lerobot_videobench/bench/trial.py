@@ -358,7 +358,7 @@ def run_trial(
         profile = stream_profile(episode.provenance.path)
         if profile is not None:
             result.source_codec, result.source_gop, result.source_bpp = profile.codec, profile.gop, profile.bits_per_pixel
-    tmpdir = Path(tempfile.mkdtemp(prefix="vb-trial-", dir=work_dir))
+    tmpdir = Path(tempfile.mkdtemp(prefix=f"vb-trial-{os.getpid()}-", dir=work_dir))
     t_start = time.perf_counter()
     try:
         video = tmpdir / f"{key}.mp4"

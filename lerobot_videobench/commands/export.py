@@ -95,7 +95,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     o = p.add_argument_group("output")
     o.add_argument("--only-changed", action="store_true", help="leave out what equals LeRobot's defaults")
     add_target_argument(o)
-    o.add_argument("--format", choices=("cli", "yaml", "json", "python"), default="cli")
+    o.add_argument("--format", choices=("cli", "yaml", "json", "python"), default=None,
+                   help="cli (default), yaml, json or python")
+    o.add_argument("--json", action="store_true", help="machine-readable output: the same as --format json")
     o.add_argument(
         "--encoder-field",
         choices=("rgb_encoder", "camera_encoder", "camera_encoder_config"),
@@ -115,6 +117,12 @@ def _target(args: argparse.Namespace) -> str | None:
     if args.target not in (None, mapped):
         raise ValueError(f"--encoder-field {args.encoder_field} contradicts --target {args.target}; use --target only")
     return mapped
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise ValueError(f"--json contradicts --format {args.format}; give one of them")
+    return "json" if args.json else (args.format or "cli")
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -143,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", export.ExportWarning)
-        text = export.render(_target(args), args.format, _settings(args), only_changed=args.only_changed)
+        text = export.render(_target(args), _format(args), _settings(args), only_changed=args.only_changed)
     for w in caught:
         if issubclass(w.category, export.ExportWarning):
             print(f"warning: {w.message}", file=sys.stderr)

@@ -6,6 +6,7 @@ import argparse
 
 from ..decide.constraints import add_source_filter_args, constraints_from_args
 from ._decide_args import fmt_sig
+from ..bench.columns import column_title, format_size
 from ._output import format_table, print_json
 
 
@@ -34,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
         records = shown[["label", *cols, "pareto"]].to_dict(orient="records")
         print_json({"objectives": args.objectives, "front": records})
         return 0
-    rows = [[r["label"], *(fmt_sig(r[c]) for c in cols), "*" if r["pareto"] else ""] for _, r in shown.iterrows()]
-    print(format_table(["config", *args.objectives, "front"], rows))
+    rows = [[r["label"], *(format_size(r[c]) if c == "bytes_per_frame" else fmt_sig(r[c]) for c in cols),
+             "*" if r["pareto"] else ""] for _, r in shown.iterrows()]
+    heads = ["size/frame" if c == "bytes_per_frame" else column_title(c) for c in cols]
+    print(format_table(["config", *heads, "front"], rows))
     print(f"\n{int(table['pareto'].sum())} of {len(table)} configurations on the front.")
     return 0

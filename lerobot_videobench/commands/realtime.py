@@ -5,6 +5,9 @@ when overloaded."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import sys
 
 from ..decide.constraints import DEFAULT_HEADROOM
 from ._config_args import add_encoder_arguments, config_from_args
@@ -38,21 +41,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "StreamingVideoEncoder (needs the lerobot package) (default: %(default)s)")
     p.add_argument("--headroom", type=float, default=DEFAULT_HEADROOM, metavar="X",
                    help="encode capacity over demand required for a 'realtime' verdict (default: %(default)s)")
-    f = p.add_argument_group("frames (default: the built-in sample, resized)")
+    f = p.add_argument_group("frames (default: camera-like synthetic footage with sensor noise; best: --source)")
     f.add_argument("--source", help="take frames from this source (dataset root, Hub repo id, video file, ...)")
     f.add_argument("--episode", type=int, default=0, metavar="N", help="episode of --source (default: %(default)s)")
     f.add_argument("--camera", metavar="KEY", help="camera of --source (default: its first)")
-    f.add_argument("--synthetic", action="store_true", help="rendered synthetic footage instead of the sample")
+    f.add_argument("--synthetic", action="store_true", help="clean rendered footage (no sensor noise; flatters)")
+    f.add_argument("--sample", action="store_true", help="the built-in sample (flatters encoders)")
     add_encoder_arguments(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def _frames(args: argparse.Namespace):
-    if args.synthetic and args.source:
-        raise ValueError("--synthetic and --source are exclusive: choose where the frames come from")
+    if sum(bool(x) for x in (args.synthetic, args.source, getattr(args, "sample", False))) > 1:
+        raise ValueError("--synthetic, --sample and --source are exclusive: choose where the frames come from")
     if args.synthetic:
         return "synthetic"
+    if getattr(args, "sample", False):
+        return "sample"
     if not args.source:
         return None
     from ..decide.realtime import MAX_POOL_FRAMES
@@ -61,22 +67,55 @@ def _frames(args: argparse.Namespace):
     return load_episodes(args.source, episodes=[args.episode], cameras=args.camera, max_frames=MAX_POOL_FRAMES)[0]
 
 
+class _DropWarnings(logging.Filter):
+    """Counts the streaming encoder's per-camera "queue full" warnings instead of printing each one: the
+    command prints one summary line, and the table has the per-camera figures."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith(("Encoder queue full", "Episode finished with")):
+            self.count += 1
+            return False
+        return True
+
+
+@contextlib.contextmanager
+def _quiet_drop_warnings():
+    log = logging.getLogger("lerobot_videobench.encoding.streaming")
+    flt = _DropWarnings()
+    log.addFilter(flt)
+    try:
+        yield flt
+    finally:
+        log.removeFilter(flt)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..decide.realtime import check_realtime
 
     config = config_from_args(args)
-    report = check_realtime(
-        config, args.cameras, args.width, args.height, args.fps, args.seconds,
-        encoder_threads=args.encoder_threads, queue_maxsize=args.queue_maxsize, frames=_frames(args),
-        required_headroom=args.headroom, engine=args.engine,
-    )
+    frames = _frames(args)
+    with _quiet_drop_warnings() as dropped_warnings:
+        report = check_realtime(
+            config, args.cameras, args.width, args.height, args.fps, args.seconds,
+            encoder_threads=args.encoder_threads, queue_maxsize=args.queue_maxsize, frames=frames,
+            required_headroom=args.headroom, engine=args.engine,
+        )
+    if dropped_warnings.count:
+        dropped = sum(c["frames_dropped"] for c in report.per_camera)
+        cams = sum(1 for c in report.per_camera if c["frames_dropped"])
+        print(f"warning: encoder queue full: {dropped} frame(s) dropped on {cams} camera(s) "
+              f"(per camera below)", file=sys.stderr)
     status = 1 if report.verdict == "overloaded" else 0
     if args.json:
         print_json({**report.to_dict(), "ok": report.ok})
         return status
     print(f"{report.cameras} x {report.width}x{report.height} @ {report.fps} fps for {report.seconds:g} s with "
-          f"{report.label} ({report.engine} encoder); queue {report.queue_maxsize}, "
-          f"encoder_threads {report.encoder_threads}; "
+          f"{report.label} ({report.engine} encoder); queue {report.queue_maxsize}, encoder_threads "
+          f"{'auto' if report.encoder_threads is None else report.encoder_threads}; "
           f"frames: {report.frames_source}")
     rows = [
         [c["key"].rsplit(".", 1)[-1], c["frames_fed"], c["frames_encoded"], c["frames_dropped"],
@@ -89,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"CPU cores used: {report.cpu_cores_used:.2f}; wall {report.wall_s:.2f} s; "
           f"producer max lag {1000 * report.producer_max_lag_s:.0f} ms")
     print(f"verdict: {report.verdict} "
-          f"(headroom {fmt_num(report.headroom, 2)}x, required {report.required_headroom:g}x)")
+          f"(headroom {fmt_num(report.headroom, 2)}x, required {report.required_headroom:g}x: margin "
+          f"{report.margin:+.0%})")
     print(report.message)
     return status

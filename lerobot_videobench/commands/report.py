@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from .export import add_target_argument
 
     add_target_argument(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output: the report's path and inputs")
     p.set_defaults(func=run)
 
 
@@ -33,5 +34,11 @@ def run(args: argparse.Namespace) -> int:
     )
     path = build_report(args.store, out, title=args.title, constraints=constraints,
                         cache_dir=args.cache_dir, target=args.target)
-    print(path)
+    if args.json:
+        from ._output import print_json
+
+        print_json({"report": str(Path(path).resolve()), "store": str(Path(args.store).resolve()),
+                    "bytes": Path(path).stat().st_size, "target": args.target})
+    else:
+        print(path)
     return 0

@@ -72,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
             for p in sorted(result.probes, key=lambda p: p.crf)]
     print(format_table(["crf", result.column, "source"], rows))
     print(f"\n{result.message}")
+    if result.found and result.bytes_per_frame is not None:
+        from ..bench.columns import format_size
+
+        print(f"resulting size: {format_size(result.bytes_per_frame)} per frame at crf {result.crf}")
     for crf, issue in result.hazards.items():
         print(f"decode hazard at crf {crf}: {issue}")
     print(f"{result.encodes} encode(s) run, {result.cached} reused from {args.store}; a full crf grid "

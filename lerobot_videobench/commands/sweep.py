@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ._config_args import add_decoder_argument, measure_settings
+from ..bench.columns import format_size
 from ._output import format_table, print_json
 
 
@@ -33,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_decoder_argument(p)
     p.add_argument("--retry-failed", action="store_true", help="run again the trials stored as failed")
     p.add_argument("--no-frame-cache", action="store_true", help="decode the source for every trial")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="raw frame cache (default: $LEROBOT_VIDEOBENCH_CACHE or ~/.cache/lerobot-videobench; bounded "
+                        "by $LEROBOT_VIDEOBENCH_CACHE_MAX_GB, default 4; see 'cache info')")
+    p.add_argument("--no-keep-videos", action="store_true",
+                   help="delete each encoded mp4 after measuring (default: kept in <store>_videos/ for the frame viewer)")
     p.add_argument("--export", metavar="FILE", help="also write all results to FILE (.parquet or .csv)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
@@ -64,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         settings=measure_settings(args, exact_ssim=args.exact_ssim, access_samples=args.access_samples,
                                   timing_repeats=args.repeats),
         retry_failed=args.retry_failed,
-        cache_frames=not args.no_frame_cache,
+        cache_frames=not args.no_frame_cache, cache_dir=args.cache_dir, keep_videos=not args.no_keep_videos,
     )
     results = summary.results()
     table = summarize(results)
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     for r in table.itertuples(index=False):
         d = r._asdict()
         rows.append([
-            d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", _fmt(d.get("bytes_per_frame"), 0, 1e-3, " KB"),
+            d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", format_size(d.get("bytes_per_frame")),
             _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("ssim_mean"), 4), _fmt(d.get("ssim_p5"), 4),
             _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0) + _spread(d.get("encode_fps_spread")),
             _fmt(d.get("realtime_factor"), 1, suffix="x"),

@@ -182,27 +182,45 @@ class Episode:
         digest = self.fingerprint(root)
         shape = (self.num_frames, self.height, self.width, 3)
         target = root / "frames" / f"{digest}.u8"
-        if not target.exists() or target.stat().st_size != int(np.prod(shape)):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+        from . import frame_cache
+
+        if target.exists() and frame_cache.verified(target, digest, shape):  # size and content hash
+            frame_cache.touch(target)
+        else:
             try:
-                with open(tmp, "wb") as f:
-                    n = 0
-                    for frame in self.iter_frames():
-                        if frame.shape != shape[1:] or frame.dtype != np.uint8:
-                            # read back with the episode's shape, such frames would be silently scrambled
-                            raise ValueError(
-                                f"{self.key}: frame {n} is {frame.dtype} {frame.shape}, the episode says "
-                                f"uint8 {shape[1:]} (width={self.width}, height={self.height})"
-                            )
-                        f.write(np.ascontiguousarray(frame).data)
-                        n += 1
-                if n != self.num_frames:
-                    raise ValueError(f"{self.key}: read {n} frames, episode says {self.num_frames}")
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
+                self._write_cache(target, shape)
+            except OSError as exc:
+                from ..paths import disk_full, is_disk_full
+
+                if is_disk_full(exc):
+                    raise disk_full(target.parent, "the frame cache", "set LEROBOT_VIDEOBENCH_CACHE (or --cache-dir) to "
+                                    "a disk with room, lower LEROBOT_VIDEOBENCH_CACHE_MAX_GB, or pass "
+                                    "--no-frame-cache") from exc
+                raise
+            frame_cache.evict(root, keep=target)
         return replace(self, reader=RawFrameFile(str(target), shape))
+
+    def _write_cache(self, target: Path, shape: tuple[int, int, int, int]) -> None:
+        """Write the raw frames to ``target`` through a temporary file (a kill leaves no partial entry)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                n = 0
+                for frame in self.iter_frames():
+                    if frame.shape != shape[1:] or frame.dtype != np.uint8:
+                        # read back with the episode's shape, such frames would be silently scrambled
+                        raise ValueError(
+                            f"{self.key}: frame {n} is {frame.dtype} {frame.shape}, the episode says "
+                            f"uint8 {shape[1:]} (width={self.width}, height={self.height})"
+                        )
+                    f.write(np.ascontiguousarray(frame).data)
+                    n += 1
+            if n != self.num_frames:
+                raise ValueError(f"{self.key}: read {n} frames, episode says {self.num_frames}")
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def describe(self) -> dict[str, Any]:
         """Plain-data summary (no frames) for tables, JSON output and result rows."""

@@ -63,6 +63,8 @@ _PALETTE = ("#d62728", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 CURVE_SETTINGS: tuple[str, ...] = ("preset", "g", "pix_fmt", "fast_decode", "extra_options", "encoder_threads")
 
 _SIZE_COLUMNS = {"bytes_per_frame", "bits_per_pixel", "bitrate_kbps", "size_ratio_png"}
+#: Above this many keyframes the per-frame trace marks GOP starts with ticks, not full-height lines.
+MAX_GOP_LINES = 40
 _LAYOUT = dict(
     template="plotly_white",
     height=420,
@@ -344,7 +346,16 @@ def frame_quality_figure(
         keyframes = trial_frames.keyframes
     except (FileNotFoundError, OSError, ValueError):
         keyframes = []
-    if keyframes:
+    if keyframes and len(keyframes) > MAX_GOP_LINES:
+        # dense GOPs (g=2): full-height lines would hatch the trace; short ticks along the bottom instead
+        gaps = np.diff(np.asarray(keyframes, dtype=float))
+        every = f", every {int(np.median(gaps))} frames" if len(gaps) else ""
+        fig.update_layout(yaxis3=dict(overlaying="y", range=[0, 1], visible=False, fixedrange=True))
+        fig.add_trace(go.Scatter(
+            x=list(keyframes), y=[0.02] * len(keyframes), mode="markers", name=f"GOP start (keyframe{every})",
+            yaxis="y3", hoverinfo="skip", marker=dict(symbol="line-ns-open", size=8, color="rgba(120,120,120,0.7)"),
+        ))
+    elif keyframes:
         xs: list[float | None] = []
         ys: list[float | None] = []
         for k in keyframes:

@@ -32,7 +32,7 @@ from ..encoding import camera_encoder_defaults
 from ..encoding.pyav_probe import library_versions
 from ..errors import SourceError
 from . import figures
-from .images import data_uri, thumbnail
+from .images import data_uri, png_bytes, thumbnail, worst_window
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 WORST_FRAMES = 3
 #: Gain of the difference images (|source - encoded| x gain), as in the frame viewer.
 DIFF_GAIN = 4.0
+#: Side of the worst-difference window shown pixel for pixel (1:1) under each worst frame.
+CROP_SIZE = 128
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;color:#1d2330;
@@ -59,7 +61,7 @@ pre{background:#f0f2f5;padding:.6rem .8rem;overflow-x:auto;font-size:.82rem;bord
 .note{color:#5f6673;font-size:.88rem}.warn{color:#a50e0e}.ok{color:#188038}
 .frames{display:flex;flex-wrap:wrap;gap:1rem}.frame{background:#fff;border:1px solid #dde1e7;padding:.5rem;
 border-radius:4px}.frame .row{display:flex;gap:.4rem}.frame figure{margin:0;text-align:center;font-size:.78rem}
-.frame img{width:200px;height:auto;image-rendering:pixelated;display:block}
+.frame img{width:200px;height:auto;image-rendering:pixelated;display:block}.frame img.crop{width:auto;max-width:none}
 .fig{background:#fff;border:1px solid #dde1e7;border-radius:4px;margin:.6rem 0}
 dl{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem;font-size:.9rem}dt{font-weight:600}dd{margin:0}
 """
@@ -300,8 +302,15 @@ def _frame_card(tf: Any, i: int) -> str:
         images.append(("encoded", thumbnail(encoded)))
     except (FileNotFoundError, OSError, ValueError) as exc:
         notes.append(f"encoded frame not available: {exc}")
+    crops: list[tuple[str, bytes]] = []
     if source is not None and encoded is not None:
-        images.append((f"difference x{DIFF_GAIN:g}", thumbnail(tf.difference(i, gain=DIFF_GAIN))))
+        difference = tf.difference(i, gain=DIFF_GAIN)
+        images.append((f"difference x{DIFF_GAIN:g}", thumbnail(difference)))
+        x, y, size = worst_window(source, encoded, CROP_SIZE)
+        window = (slice(y, y + size), slice(x, x + size))
+        crops = [(f"source {size}x{size} at ({x}, {y}), 1:1", png_bytes(source[window])),
+                 ("encoded, 1:1", png_bytes(encoded[window])),
+                 (f"difference x{DIFF_GAIN:g}, 1:1", png_bytes(difference[window]))]
     ssim = tf.quality("ssim")[i] if "ssim_frames" in tf.arrays else float("nan")
     psnr = tf.quality("psnr")[i] if "psnr_frames" in tf.arrays else float("nan")
     caption = f"frame {i}: SSIM {_fmt(ssim, '.4f')}, PSNR {_fmt(psnr, '.2f')} dB"
@@ -309,8 +318,14 @@ def _frame_card(tf: Any, i: int) -> str:
         f'<figure><img alt="{_e(name)} frame {i}" src="{data_uri(png)}"><figcaption>{_e(name)}</figcaption></figure>'
         for name, png in images
     )
+    crops_html = "".join(
+        f'<figure><img class="crop" alt="{_e(name)} frame {i}" src="{data_uri(png)}"><figcaption>{_e(name)}'
+        f'</figcaption></figure>' for name, png in crops
+    )
     note_html = "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
-    return f'<div class="frame"><div><b>{_e(caption)}</b></div><div class="row">{figs_html}</div>{note_html}</div>'
+    crops_row = f'<div class="row">{crops_html}</div>' if crops else ""
+    return (f'<div class="frame"><div><b>{_e(caption)}</b></div><div class="row">{figs_html}</div>{crops_row}'
+            f'{note_html}</div>')
 
 
 def _worst_frames_section(

@@ -51,3 +51,20 @@ def thumbnail(frame: np.ndarray, max_width: int = 320) -> bytes:
 def data_uri(png: bytes) -> str:
     """``data:image/png;base64,...``: an image the HTML report carries inside itself."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def worst_window(source: np.ndarray, encoded: np.ndarray, size: int = 128) -> tuple[int, int, int]:
+    """``(x, y, size)`` of the ``size`` x ``size`` window (clamped to the frame) where ``encoded`` differs
+    most from ``source`` (sum of absolute differences): the crop a report shows pixel for pixel."""
+    a = np.asarray(source, dtype=np.int32)
+    b = np.asarray(encoded, dtype=np.int32)
+    diff = np.abs(a - b)
+    if diff.ndim == 3:
+        diff = diff.sum(axis=2)
+    h, w = diff.shape
+    size = max(1, min(int(size), h, w))
+    table = np.zeros((h + 1, w + 1), dtype=np.int64)
+    table[1:, 1:] = diff.cumsum(0).cumsum(1)
+    sums = table[size:, size:] - table[:-size, size:] - table[size:, :-size] + table[:-size, :-size]
+    y, x = np.unravel_index(int(np.argmax(sums)), sums.shape)
+    return int(x), int(y), size

@@ -87,6 +87,12 @@ class Panel:
         return wrapper
 
 
+def with_hint(widget: W.Widget, hint: str) -> W.HBox:
+    """``widget`` followed by a small grey note, e.g. what 0 means in a number box ("0 = auto")."""
+    return W.HBox([widget, W.HTML(f"<small style='color:#666'>{html.escape(hint)}</small>")],
+                  layout=W.Layout(align_items="center"))
+
+
 def start_thread(target: Callable[[], None], name: str) -> threading.Thread:
     """A daemon thread running ``target``: long work runs here so the kernel stays responsive."""
     thread = threading.Thread(target=target, name=name, daemon=True)

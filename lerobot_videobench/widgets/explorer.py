@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..bench import load_results
+from ..bench.columns import SCALE, column_title
 from ..decide.constraints import Constraints
 from ..decide.pareto import Recommendation, recommend
 from ..errors import InvalidValueError
@@ -30,10 +31,21 @@ TABLE_COLUMNS = (
     "ssim_mean", "ssim_p5", "psnr_mean", "psnr_p5", "encode_fps", "realtime_factor", "decode_fps",
     "load_1_frame_p50_ms", "trials", "failed",
 )
-_NUMBER_FORMATS = {"bytes_per_frame": ".0f", "bits_per_pixel": ".3f", "ssim_mean": ".4f", "ssim_p5": ".4f",
+_NUMBER_FORMATS = {"bytes_per_frame": ".2f", "bits_per_pixel": ".3f", "ssim_mean": ".4f", "ssim_p5": ".4f",
                    "psnr_mean": ".2f", "psnr_p5": ".2f", "encode_fps": ".0f", "realtime_factor": ".1f",
                    "decode_fps": ".0f", "load_1_frame_p50_ms": ".2f"}
 MAX_TABLE_ROWS = 300
+
+
+def _scaled(column: str, value: Any) -> Any:
+    """A cell in the unit its header names (bytes per frame as KB/frame)."""
+    scale = SCALE.get(column)
+    if scale is None or value is None or isinstance(value, str):
+        return value
+    try:
+        return float(value) * scale
+    except (TypeError, ValueError):
+        return value
 
 
 class ExplorerPanel(Panel):
@@ -61,7 +73,8 @@ class ExplorerPanel(Panel):
         self.realtime_only = W.Checkbox(value=False, description="Real-time only", indent=False)
         self.cameras = W.BoundedIntText(value=1, min=1, max=64, description="Cameras")
         self.fps = W.BoundedIntText(value=30, min=1, max=1000, description="fps")
-        self.sort_by = W.Dropdown(options=[c for c in TABLE_COLUMNS if c != "vcodec"], value="bytes_per_frame",
+        self.sort_by = W.Dropdown(options=[(column_title(c), c) for c in TABLE_COLUMNS if c != "vcodec"],
+                                  value="bytes_per_frame",
                                   description="Sort by")
         self.ascending = W.ToggleButton(value=True, description="ascending", icon="sort-amount-asc")
         self.configuration = W.Dropdown(options=[], description="Select", layout=W.Layout(width="480px"))
@@ -240,16 +253,19 @@ class ExplorerPanel(Panel):
         cols = [c for c in TABLE_COLUMNS if c in table.columns]
         selected = self.selected_label()
         head = "".join(
-            f"<th style='text-align:left;padding:2px 6px'>{html.escape(c)}{' ▲' if c == col and self.ascending.value else ''}"
+            f"<th style='text-align:left;padding:2px 6px' title='{html.escape(c)}'>{html.escape(column_title(c))}"
+            f"{' ▲' if c == col and self.ascending.value else ''}"
             f"{' ▼' if c == col and not self.ascending.value else ''}</th>" for c in cols)
         body = []
         for _, r in table.head(MAX_TABLE_ROWS).iterrows():
             style = " style='background:#fde2e1;font-weight:600'" if r["label"] == selected else ""
-            cells = "".join(f"<td style='padding:2px 6px'>{fmt(r[c], _NUMBER_FORMATS.get(c, '.4g'))}</td>" for c in cols)
+            cells = "".join(f"<td style='padding:2px 6px'>{fmt(_scaled(c, r[c]), _NUMBER_FORMATS.get(c, '.4g'))}</td>"
+                            for c in cols)
             body.append(f"<tr{style}>{cells}</tr>")
         more = f"<div><i>{len(table) - MAX_TABLE_ROWS} more rows not shown</i></div>" if len(table) > MAX_TABLE_ROWS else ""
         self.table_html.value = (
-            "<div style='max-height:420px;overflow:auto'><table style='border-collapse:collapse;font-size:12px'>"
+            "<div style='max-height:420px;max-width:100%;overflow:auto'>"
+            "<table style='border-collapse:collapse;font-size:12px;white-space:nowrap'>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>{more}"
         )
         self._set_configuration_options([(str(r["label"]), r["trial_key"]) for _, r in table.iterrows()

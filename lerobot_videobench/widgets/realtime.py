@@ -13,7 +13,7 @@ import ipywidgets as W
 from ..decide.realtime import RealtimeReport, check_realtime
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
 from ..report.figures import queue_depth_figure, realtime_bars_figure
-from ._common import Panel, replace_figure, roomy, start_thread
+from ._common import Panel, with_hint, replace_figure, roomy, start_thread
 from .plot import PlotView
 from .selection import Selection
 
@@ -73,7 +73,7 @@ class RealtimePanel(Panel):
         self.widget = W.VBox([
             self.config_html,
             W.HBox([W.VBox([self.cameras, self.width, self.height, self.fps]),
-                    W.VBox([self.seconds, self.encoder_threads, self.queue_maxsize])]),
+                    W.VBox([self.seconds, with_hint(self.encoder_threads, "0 = auto: the encoder decides"), with_hint(self.queue_maxsize, "frames buffered per camera")])]),
             self.run_button,
             self.status,
             self.verdict,

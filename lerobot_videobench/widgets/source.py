@@ -13,7 +13,7 @@ import ipywidgets as W
 from ..episodes import Episode, SourceInfo, describe_source, load_episodes
 from ..episodes.sample import sample_dir
 from ..report.images import png_bytes, thumbnail
-from ._common import Panel, upscale
+from ._common import with_hint, Panel, upscale
 from .selection import Selection
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class SourcePanel(Panel):
 
         self.widget = W.VBox([
             W.HBox([self.source_text, self.examples, self.load_button]),
-            W.HBox([self.episodes_select, self.cameras_select, self.max_frames]),
+            W.HBox([self.episodes_select, self.cameras_select, with_hint(self.max_frames, "0 = whole episodes")]),
             self.status,
             W.HBox([W.VBox([self.preview_episode, self.preview_slider, self.preview]), self.info_html]),
         ])

@@ -23,7 +23,7 @@ from ..bench.estimate import estimate_sweep_s
 from ..bench.grid import AXES, load_grid
 from ..encoding.pyav_probe import available_encoders
 from ..report.figures import pareto_figure
-from ._common import Panel, format_axis, parse_axis, point_customdata, replace_figure, roomy, start_thread
+from ._common import Panel, with_hint, format_axis, parse_axis, point_customdata, replace_figure, roomy, start_thread
 from .plot import PlotView
 from .selection import Selection
 from .source import SourcePanel
@@ -144,7 +144,7 @@ class SweepPanel(Panel):
         self.cancel_button.on_click(self.guarded(lambda _: self.cancel(), "cancel"))
 
         self.widget = W.VBox([
-            W.HBox([self.store_text, self.workers]),
+            W.HBox([self.store_text, with_hint(self.workers, "0 = auto: one per two cores")]),
             self.mode,
             self._editor,
             W.HBox([self.plan_button, self.run_button, self.cancel_button, self.progress]),
