@@ -3,6 +3,7 @@ the built-in sample) yields the same :class:`Episode`."""
 
 from .episode import (
     ArrayFrames,
+    DepthSpec,
     Episode,
     RawFrameFile,
     Provenance,
@@ -28,6 +29,7 @@ from .writer import write_lerobot_dataset
 __all__ = [
     "ArrayFrames",
     "CameraInfo",
+    "DepthSpec",
     "Episode",
     "LeRobotDataset",
     "RawFrameFile",
