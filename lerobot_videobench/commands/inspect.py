@@ -66,12 +66,26 @@ def run(args: argparse.Namespace) -> int:
     print(f"lossy:     {lossy}")
     print()
     rows = [
-        [c.key, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
+        [c.key, c.kind, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
          {True: "yes", False: "no", None: "?"}[c.lossy], _settings(c)]
         for c in info.cameras
     ]
-    headers = ["camera", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
+    headers = ["camera", "kind", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
     print(format_table(headers, rows))
+    for c in info.depth_cameras:
+        print(f"depth:     {depth_line(c)}")
     for note in [*info.notes, *_recorded_notes(info)]:
         print(f"note: {note}")
     return 0
+
+
+def depth_line(camera) -> str:
+    """One depth camera's unit, storage and quantizer, as ``inspect`` and ``health`` print it."""
+    unit = camera.depth_unit or "not recorded"
+    if camera.depth_quantizer:
+        q = camera.depth_quantizer
+        how = (f"12-bit quantized video: depth_min={q['depth_min']:g} m depth_max={q['depth_max']:g} m "
+               f"shift={q['shift']:g} m use_log={str(bool(q['use_log'])).lower()}")
+    else:
+        how = f"{camera.storage} storage, not quantized ({camera.codec or 'image'} frames)"
+    return f"{camera.key}: unit={unit}, {how}"
