@@ -302,3 +302,80 @@ def test_depth_folder_with_mixed_shapes(tmp_path, capsys):
     mixed = _save(tmp_path / "m", depth_frames(1, 0, "mm") + depth_frames(1, 0, "m"), "tiff")
     with pytest.raises(SourceError, match="holds depth in m, frame 0 in mm"):
         load_episodes(mixed)
+
+
+# ---------------------------------------------------------------------------------------- health
+def test_health_checks_depth_cameras(tmp_path, capsys):
+    from lerobot_videobench import check_health
+
+    root, _ = write_depth(tmp_path / "ds")
+    report = check_health(root)
+    assert report.ok, report.problems
+    assert report.cameras == [TOP, DEPTH] and {e.camera for e in report.episodes} == {TOP, DEPTH}
+    assert report.depth == {DEPTH: {"storage": "video", "depth_unit": "mm", "quantizer": QUIET_DEPTH.quantizer()}}
+    assert report.recorded_encoder[DEPTH]["stream"]["pix_fmts"] == ["gray12le"]
+    assert cli_main(["health", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"depth camera {DEPTH}: unit=mm, 12-bit quantized video: depth_min=0.01 m" in out
+    assert cli_main(["health", str(root), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["depth"][DEPTH]["quantizer"]["use_log"] is True
+
+    # what a reader cannot use: an unknown unit, a quantizer that cannot be inverted, missing quantizer fields
+    def broken(feat):
+        feat["info"].update({"depth_unit": "cm", "video.depth_min": 3.0, "video.depth_max": 1.0})
+        feat["info"].pop("video.shift")
+
+    edit_info(root, broken)
+    report = check_health(root)
+    assert not report.ok
+    assert any("depth_unit='cm'" in p for p in report.problems)
+    assert any("cannot invert: depth_min=3.0" in p for p in report.problems)
+    assert any("records no video.shift" in n for n in report.notes)
+    assert cli_main(["health", str(root)]) == 1
+
+
+def test_health_of_image_depth(tmp_path):
+    from lerobot_videobench import check_health
+
+    root, _ = write_depth(tmp_path / "ds", storage="image", unit="m")
+    report = check_health(root, cameras=["top_depth"])
+    assert report.ok and report.depth == {DEPTH: {"storage": "image", "depth_unit": "m", "quantizer": None}}
+
+
+# ---------------------------------------------------------------------------------------- the sample
+def test_scene_depth_is_exact_and_sensor_like():
+    from lerobot_videobench.episodes.synthetic import WALL_MM, TabletopScene
+
+    scene = TabletopScene(seed=0, top_size=(640, 480), wrist_size=(320, 240))
+    a, b = list(scene.depth_frames(30, 0, size=(80, 60)))[::29]
+    assert a.shape == (60, 80) and a.dtype == np.uint16
+    assert np.array_equal(a, next(iter(scene.depth_frames(30, 0, size=(80, 60)))))  # deterministic
+    assert 0.005 < np.mean(a == 0) < 0.2  # shadow strips and dropouts, not a broken frame
+    valid = a[a > 0]
+    assert valid.min() < 700 and valid.max() > WALL_MM  # the arm near, the wall and the floor far
+    assert np.count_nonzero(a != b) > 50  # the arm moves
+    rows = np.abs(np.diff(a.astype(np.int32), axis=1))
+    assert np.count_nonzero(rows[(a[:, 1:] > 0) & (a[:, :-1] > 0)] > 40) > 20  # sharp edges
+
+
+@pytest.mark.skipif(not Path(__file__).resolve().parents[1].joinpath("datasets_sample/tabletop").is_dir(),
+                    reason="datasets_sample/ not generated")
+def test_sample_depth_camera():
+    from lerobot_videobench.episodes.synthetic import TabletopScene
+
+    # RGB commands see the RGB cameras they always saw; the depth camera is asked for
+    assert [e.camera.rsplit(".", 1)[-1] for e in load_episodes("sample", episodes=0, max_frames=2)] == ["top", "wrist"]
+    got = load_episodes("sample", kind="depth", max_frames=3)
+    assert [e.key for e in got] == ["ep0/observation.images.top_depth", "ep1/observation.images.top_depth"]
+    e = got[0]
+    assert (e.width, e.height, e.lossy, e.depth.source_unit) == (320, 240, True, "mm")
+    assert e.depth.quantizer == DepthEncoderConfig().quantizer()
+    scene = TabletopScene(seed=0, top_size=(640, 480), wrist_size=(320, 240), fps=30, noise_sigma=0.25)
+    exact = list(scene.depth_frames(90, 0, size=(320, 240)))[:3]
+    got_frames = list(e.iter_frames())
+    assert [f.shape for f in got_frames] == [(240, 320)] * 3
+    for a, f in zip(got_frames, exact):  # the default quantizer, then a lossless codec
+        np.testing.assert_array_equal(a, dequantize_depth(quantize_depth(f)))
+    d = {c.key: c for c in describe_source("sample").cameras}["observation.images.top_depth"]
+    assert (d.kind, d.storage, d.codec, d.pix_fmt) == ("depth", "video", "hevc", "gray12le")
+    assert d.recorded_encoder.values["extra_options"] == {"x265-params": "lossless=1"}

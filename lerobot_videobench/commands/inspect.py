@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import argparse
 
-from ._output import format_table, print_json
+from ._output import depth_text, format_table, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "inspect",
-        help="episodes, cameras, codec and encoder settings of a source (dataset, Hub id, video, PNG folder, sample)",
+        help="episodes, cameras (RGB and depth), codec and encoder settings of a source (dataset, Hub id, video, "
+             "image folder, sample)",
     )
     p.add_argument(
-        "source", help="LeRobot dataset folder, Hub dataset id org/name[@rev], video file, PNG folder, or 'sample'"
+        "source", help="LeRobot dataset folder, Hub dataset id org/name[@rev], video file, PNG or TIFF folder, "
+                       "or 'sample'"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
@@ -80,12 +82,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def depth_line(camera) -> str:
-    """One depth camera's unit, storage and quantizer, as ``inspect`` and ``health`` print it."""
-    unit = camera.depth_unit or "not recorded"
-    if camera.depth_quantizer:
-        q = camera.depth_quantizer
-        how = (f"12-bit quantized video: depth_min={q['depth_min']:g} m depth_max={q['depth_max']:g} m "
-               f"shift={q['shift']:g} m use_log={str(bool(q['use_log'])).lower()}")
-    else:
-        how = f"{camera.storage} storage, not quantized ({camera.codec or 'image'} frames)"
-    return f"{camera.key}: unit={unit}, {how}"
+    return f"{camera.key}: {depth_text(camera.depth_unit, camera.storage, camera.depth_quantizer, camera.codec)}"
