@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ._decide_args import fmt_num
-from ._output import format_table, print_json
+from ._output import depth_text, format_table, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("dataset", help="LeRobot dataset root or Hub repo id (org/name[@revision])")
     p.add_argument("--episodes", type=int, nargs="+", metavar="N", help="episode indices (default: all)")
-    p.add_argument("--cameras", nargs="+", metavar="KEY", help="camera keys or short names (default: all)")
+    p.add_argument("--cameras", nargs="+", metavar="KEY",
+                   help="camera keys or short names (default: all, depth cameras included)")
     p.add_argument(
         "--decode", action=argparse.BooleanOptionalAction, default=False,
         help="also decode every frame to prove it decodes (about one full decode); default: demux only",
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
                     f"{stream['max_keyframe_interval'] or '-'} frames apart in {stream['files']} file(s)")
         print(f"recorded encoder {key}: {recorded}")
         print(f"  stream: {measured}")
+    for key, d in report.depth.items():
+        print(f"depth camera {key}: {depth_text(d['depth_unit'], d['storage'], d['quantizer'])}")
     for n in report.notes:
         print(f"note: {n}")
     for w in report.warnings:

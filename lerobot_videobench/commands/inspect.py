@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import argparse
 
-from ._output import format_table, print_json
+from ._output import depth_text, format_table, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "inspect",
-        help="episodes, cameras, codec and encoder settings of a source (dataset, Hub id, video, PNG folder, sample)",
+        help="episodes, cameras (RGB and depth), codec and encoder settings of a source (dataset, Hub id, video, "
+             "image folder, sample)",
     )
     p.add_argument(
-        "source", help="LeRobot dataset folder, Hub dataset id org/name[@rev], video file, PNG folder, or 'sample'"
+        "source", help="LeRobot dataset folder, Hub dataset id org/name[@rev], video file, PNG or TIFF folder, "
+                       "or 'sample'"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
@@ -66,12 +68,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"lossy:     {lossy}")
     print()
     rows = [
-        [c.key, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
+        [c.key, c.kind, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
          {True: "yes", False: "no", None: "?"}[c.lossy], _settings(c)]
         for c in info.cameras
     ]
-    headers = ["camera", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
+    headers = ["camera", "kind", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
     print(format_table(headers, rows))
+    for c in info.depth_cameras:
+        print(f"depth:     {depth_line(c)}")
     for note in [*info.notes, *_recorded_notes(info)]:
         print(f"note: {note}")
     return 0
+
+
+def depth_line(camera) -> str:
+    return f"{camera.key}: {depth_text(camera.depth_unit, camera.storage, camera.depth_quantizer, camera.codec)}"

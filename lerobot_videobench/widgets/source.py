@@ -120,7 +120,7 @@ class SourcePanel(Panel):
 
     def load(self) -> SourceInfo | None:
         """Describe the source in the text box and offer its episodes and cameras (the first episode and
-        every camera are selected). Errors are shown in the status line and return None."""
+        every RGB camera are selected). Errors are shown in the status line and return None."""
         with self.guard("cannot load source"):
             self.set_status(f"loading {self.source} ...")
             info = describe_source(self.source)
@@ -133,9 +133,11 @@ class SourcePanel(Panel):
                 present = [i for i in info.episodes if i not in set(info.missing_episodes)]  # partial download
                 self.episodes_select.options = [(f"episode {i}", i) for i in present]
                 self.episodes_select.value = tuple(present[:1])
-                self.cameras_select.options = [(c.key.removeprefix("observation.images."), c.key)
-                                               for c in info.cameras]
-                self.cameras_select.value = tuple(c.key for c in info.cameras)
+                self.cameras_select.options = [
+                    (c.key.removeprefix("observation.images.") + (" (depth)" if c.is_depth else ""), c.key)
+                    for c in info.cameras]
+                # RGB cameras are preselected; depth ones are offered (RGB settings do not apply to them)
+                self.cameras_select.value = tuple(c.key for c in (info.rgb_cameras or info.cameras))
             finally:
                 self._suspend = False
             self._on_choice()
