@@ -144,7 +144,7 @@ def load_grid(grid: str | os.PathLike | dict[str, Any]) -> tuple[str, dict[str, 
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise ValueError(f"grid file {path} is not valid YAML: {exc}") from exc
-    if isinstance(data, list):  # a list of sub-grids
+    if isinstance(data, list) and data and all(isinstance(d, dict) for d in data):  # a list of sub-grids
         data = {"parts": data}
     if not isinstance(data, dict):
         raise ValueError(f"grid file {path} must hold a mapping of axis -> values; allowed axes: {list(AXES)}")

@@ -66,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.store import ResultStore
 
     store = ResultStore(args.store)  # a file that is not a results store is refused before any work
-    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames)
+    # the grid's kind picks the cameras: a depth grid measures the depth cameras, an RGB grid the RGB ones
+    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames,
+                             kind=None if args.cameras else plan.kind)
     summary = run_sweep(
         episodes, plan, store, workers=args.workers, scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
