@@ -143,3 +143,5 @@ def test_describe_and_health_of_lerobot_depth(recorded):
     report = check_health(root)
     assert report.ok, report.problems
     assert DEPTH in report.cameras and report.depth[DEPTH]["depth_unit"] == case["unit"]
+    # LeRobot's DepthEncoderConfig records preset=null itself: no "merged datasets" note
+    assert not any(DEPTH in n and "null" in n for n in report.notes), report.notes
