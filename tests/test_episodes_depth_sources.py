@@ -379,3 +379,5 @@ def test_sample_depth_camera():
     d = {c.key: c for c in describe_source("sample").cameras}["observation.images.top_depth"]
     assert (d.kind, d.storage, d.codec, d.pix_fmt) == ("depth", "video", "hevc", "gray12le")
     assert d.recorded_encoder.values["extra_options"] == {"x265-params": "lossless=1"}
+    # LeRobot's default depth encoder records preset=null itself: not a merge's null
+    assert d.recorded_encoder.values["preset"] is None and d.recorded_encoder.null_fields == ()
