@@ -158,3 +158,110 @@ def test_cli_depth_sweep_of_a_png_folder(tmp_path: Path) -> None:
     assert "mean mm" in text.stdout and "2 cached" in text.stdout
     bad = _cli("sweep", str(folder), "--grid", "quick", "--store", "s.sqlite", cwd=tmp_path)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------------------- decisions
+def _rows(store):
+    return {r["label"]: r for r in summarize(load_results(store)).to_dict(orient="records")}
+
+
+def test_recommend_picks_the_smallest_config_meeting_the_depth_limit(swept) -> None:
+    from lerobot_videobench.decide import Constraints, recommend
+
+    store, _, _ = swept
+    results, rows = load_results(store), _rows(store)
+    between = (rows[CRF0]["depth_p95_mm"] + rows[CRF30]["depth_p95_mm"]) / 2
+    for limit, want in ((rows[LOSSLESS]["depth_p95_mm"] + 1e-9, LOSSLESS), (between, CRF0), (1e6, CRF30)):
+        rec = recommend(results, Constraints(max_depth_error_mm=limit, fps=1))
+        assert rec.qualified and rec.label == want, (limit, rec.rationale)
+        assert isinstance(rec.config, DepthEncoderConfig) and rec.config.label() == want
+        assert rec.metrics["depth_p95_mm"] == rows[want]["depth_p95_mm"] <= limit
+    edge = recommend(results, Constraints(max_depth_error_mm=rows[CRF0]["depth_edge_mean_mm"], depth_stat="edge_mean",
+                                          fps=1))
+    assert edge.label == CRF0 and "edge mean" in edge.rationale[1]
+    none = recommend(results, Constraints(max_depth_error_mm=1e-3, depth_stat="max", fps=1))
+    assert not none.qualified and "mm" in none.failures["max_depth_error_mm"]
+
+
+def test_depth_constraints_are_checked() -> None:
+    from lerobot_videobench.decide import Constraints
+
+    with pytest.raises(InvalidValueError, match="depth_stat='p5' must be one of"):
+        Constraints(max_depth_error_mm=5, depth_stat="p5")
+    with pytest.raises(InvalidValueError, match="one kind at a time"):
+        Constraints(max_depth_error_mm=5, min_ssim=0.9)
+    with pytest.raises(InvalidValueError, match="must be a number > 0"):
+        Constraints(max_depth_error_mm=-1)
+
+
+def test_pareto_of_depth_is_size_against_mm_error(swept) -> None:
+    from lerobot_videobench.decide import pareto_front
+
+    store, _, _ = swept
+    front = pareto_front(load_results(store))
+    assert "depth_p95_mm" in front.columns and front["pareto"].all()  # each is smaller or more exact
+    with pytest.raises(InvalidValueError, match="do not measure depth cameras"):
+        pareto_front(load_results(store), objectives=["bytes_per_frame", "ssim_mean"])
+
+
+def test_mixed_store_never_mixes_kinds_in_a_decision(tmp_path: Path) -> None:
+    from lerobot_videobench.decide import Constraints, pareto_front, recommend
+
+    store = tmp_path / "mixed.sqlite"
+    cache = tmp_path / "c"
+    eps = [_rgb_episode(6), _depth_episode(6)]
+    run_sweep(eps, {"vcodec": ["h264"], "crf": [23], "preset": ["veryfast"]}, store, workers=1, settings=FAST,
+              cache_dir=cache)
+    run_sweep(eps, {"kind": "depth", "vcodec": ["hevc"], "lossless": [False], "crf": [20]}, store, workers=1,
+              settings=FAST, cache_dir=cache)
+    results = load_results(store)
+    assert sorted(results["kind"]) == ["depth", "rgb"]
+    rgb = recommend(results, Constraints(fps=1))
+    assert rgb.config.vcodec == "h264" and any("1 trial(s) of depth cameras are left out" in n for n in rgb.notes)
+    depth = recommend(results, Constraints(max_depth_error_mm=1e6, fps=1))
+    assert isinstance(depth.config, DepthEncoderConfig) and any("RGB cameras are left out" in n for n in depth.notes)
+    assert len(pareto_front(results, constraints=Constraints(kind="depth"))) == 1
+    assert len(pareto_front(results)) == 1 and pareto_front(results)["label"].iloc[0].startswith("h264")
+
+
+def test_cli_recommend_and_pareto_print_mm_and_export_the_depth_block(swept) -> None:
+    store, _, tmp = swept
+    rows = _rows(store)
+    limit = (rows[CRF0]["depth_p95_mm"] + rows[CRF30]["depth_p95_mm"]) / 2
+    out = _cli("recommend", str(store), "--max-depth-error-mm", f"{limit}", "--fps", "1", cwd=tmp)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(CRF0) and "p95" in out.stdout and " mm" in out.stdout
+    assert "--dataset.depth_encoder.crf=0" in out.stdout and "'--dataset.depth_encoder.extra_options={}'" in out.stdout
+    assert "rgb_encoder" not in out.stdout.split("Config (cli):")[1].split("\n", 2)[2]
+    js = _cli("recommend", str(store), "--max-depth-error-mm", f"{limit}", "--fps", "1", "--json", cwd=tmp)
+    data = json.loads(js.stdout)
+    assert data["constraints"]["kind"] == "depth" and data["metrics"]["depth_p95_mm"] <= limit
+    assert data["config"]["depth_min"] == 0.01 and data["config"]["extra_options"] == {}
+    edit = _cli("recommend", str(store), "--max-depth-error-mm", f"{limit}", "--fps", "1", "--target",
+                "lerobot-0.6-edit", "--repo-id", "me/ds", cwd=tmp)
+    assert "--operation.type=reencode_videos" in edit.stdout and "--operation.depth_encoder.crf=0" in edit.stdout
+    assert "re-encodes the RGB videos" in edit.stderr
+    par = _cli("pareto", str(store), "--json", cwd=tmp)
+    front = json.loads(par.stdout)
+    assert front["kind"] == "depth" and front["objectives"] == ["bytes_per_frame", "depth_p95_mm"]
+    assert {"depth_floor_p95_mm", "depth_edge_mean_mm"} <= set(front["front"][0])
+    text = _cli("pareto", str(store), cwd=tmp)
+    assert "depth p95 mm" in text.stdout
+
+
+def test_reencode_export_leaves_out_a_quantizer_it_cannot_apply() -> None:
+    import warnings
+
+    from lerobot_videobench.decide import export
+    from lerobot_videobench.encoding import camera_encoder_defaults
+
+    depth = DepthEncoderConfig(depth_max=4.0, crf=20, extra_options={})
+    settings = export.ExportSettings(camera_encoder_defaults(), depth_encoder=depth, depth_only=True,
+                                     source=export.ExportSource(repo_id="me/ds"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text = export.render("lerobot-0.6-edit", "cli", settings)
+    assert "depth_max" not in text and "--operation.depth_encoder.crf=20" in text
+    assert any("keeps each depth video's recorded quantizer" in str(w.message) for w in caught)
+    record = export.render("lerobot-0.6", "cli", settings)
+    assert "--dataset.depth_encoder.depth_max=4.0" in record and "rgb_encoder" not in record.split("\n", 1)[1]
