@@ -169,6 +169,7 @@ def test_describe_shows_depth(tmp_path, capsys):
     assert [c.key for c in info.depth_cameras] == [DEPTH] and [c.key for c in info.rgb_cameras] == [TOP]
     assert cli_main(["inspect", str(root)]) == 0
     out = capsys.readouterr().out
+    assert "lossy:     no; depth cameras: yes (12-bit quantized" in out
     assert "depth" in out and f"{DEPTH}: unit=mm, 12-bit quantized video: depth_min=0.01 m depth_max=10 m " \
         "shift=3.5 m use_log=true" in out
     assert cli_main(["inspect", str(root), "--json"]) == 0
