@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._output import depth_text, format_table, print_json
+from ._output import format_table, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -91,4 +91,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def depth_line(camera) -> str:
-    return f"{camera.key}: {depth_text(camera.depth_unit, camera.storage, camera.depth_quantizer, camera.codec)}"
+    return f"{camera.key}: {camera.depth_summary()}"
