@@ -169,6 +169,7 @@ def test_describe_shows_depth(tmp_path, capsys):
     assert [c.key for c in info.depth_cameras] == [DEPTH] and [c.key for c in info.rgb_cameras] == [TOP]
     assert cli_main(["inspect", str(root)]) == 0
     out = capsys.readouterr().out
+    assert "lossy:     no; depth cameras: yes (12-bit quantized" in out
     assert "depth" in out and f"{DEPTH}: unit=mm, 12-bit quantized video: depth_min=0.01 m depth_max=10 m " \
         "shift=3.5 m use_log=true" in out
     assert cli_main(["inspect", str(root), "--json"]) == 0
@@ -381,3 +382,17 @@ def test_sample_depth_camera():
     assert d.recorded_encoder.values["extra_options"] == {"x265-params": "lossless=1"}
     # LeRobot's default depth encoder records preset=null itself: not a merge's null
     assert d.recorded_encoder.values["preset"] is None and d.recorded_encoder.null_fields == ()
+
+
+def test_source_panel_offers_depth_without_selecting_it(tmp_path):
+    pytest.importorskip("ipywidgets")
+    from lerobot_videobench.widgets.source import SourcePanel, info_html
+
+    root, _ = write_depth(tmp_path / "ds")
+    html = info_html(describe_source(root))
+    assert "<td style='padding-right:1em'>depth</td>" in html and "12-bit quantized video" in html
+    panel = SourcePanel(str(root))
+    panel.load()
+    assert [v for _, v in panel.cameras_select.options] == [TOP, DEPTH]
+    assert dict(panel.cameras_select.options)["top_depth (depth)"] == DEPTH
+    assert panel.cameras_select.value == (TOP,)

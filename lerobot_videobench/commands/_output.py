@@ -46,12 +46,3 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
-
-def depth_text(unit: str | None, storage: str, quantizer: dict | None, codec: str | None = None) -> str:
-    """A depth camera's unit, storage and quantizer on one line, as ``inspect`` and ``health`` print it."""
-    text = f"unit={unit or 'not recorded'}, "
-    if quantizer:
-        q = quantizer
-        return text + (f"12-bit quantized video: depth_min={q['depth_min']:g} m depth_max={q['depth_max']:g} m "
-                       f"shift={q['shift']:g} m use_log={str(bool(q['use_log'])).lower()}")
-    return text + f"{storage} storage, not quantized" + (f" ({codec} frames)" if codec else "")

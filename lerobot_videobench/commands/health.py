@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ._decide_args import fmt_num
-from ._output import depth_text, format_table, print_json
+from ._output import format_table, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +39,7 @@ def _drift(e) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..decide.health import check_health
+    from ..episodes.sources import depth_summary
 
     report = check_health(
         args.dataset, episodes=args.episodes, cameras=args.cameras, decode=args.decode,
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"recorded encoder {key}: {recorded}")
         print(f"  stream: {measured}")
     for key, d in report.depth.items():
-        print(f"depth camera {key}: {depth_text(d['depth_unit'], d['storage'], d['quantizer'])}")
+        print(f"depth camera {key}: {depth_summary(d['depth_unit'], d['storage'], d['quantizer'])}")
     for n in report.notes:
         print(f"note: {n}")
     for w in report.warnings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._output import depth_text, format_table, print_json
+from ._output import format_table, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,6 +45,11 @@ def _recorded_notes(info) -> list[str]:
     return notes
 
 
+def _any_lossy(cameras) -> bool | None:
+    flags = [c.lossy for c in cameras]
+    return True if any(f is True for f in flags) else (None if any(f is None for f in flags) else False)
+
+
 def _hours(h: float) -> str:
     return f"{h:.2f} h" if h >= 0.1 else f"{h * 3600:.1f} s ({h:.4f} h)"
 
@@ -64,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"episodes:  {ep_text}, {info.total_frames} frames at {info.fps} fps")
     print(f"duration:  {_hours(info.duration_hours)} per camera, {_hours(info.video_hours)} of video in total")
     lossy = {True: "yes (already compressed: quality is measured against decoded frames)", False: "no",
-             None: "unknown"}[info.lossy]
+             None: "unknown"}[_any_lossy(info.rgb_cameras) if info.rgb_cameras else info.lossy]
+    if info.rgb_cameras and info.depth_cameras:
+        depth = {True: "yes (12-bit quantized by LeRobot: errors are measured against the dequantized depth)",
+                 False: "no", None: "unknown"}[_any_lossy(info.depth_cameras)]
+        lossy = f"{lossy}; depth cameras: {depth}"
     print(f"lossy:     {lossy}")
     print()
     rows = [
@@ -82,4 +91,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def depth_line(camera) -> str:
-    return f"{camera.key}: {depth_text(camera.depth_unit, camera.storage, camera.depth_quantizer, camera.codec)}"
+    return f"{camera.key}: {camera.depth_summary()}"

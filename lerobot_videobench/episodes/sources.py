@@ -60,6 +60,20 @@ class CameraInfo:
     def is_depth(self) -> bool:
         return self.kind == "depth"
 
+    def depth_summary(self) -> str:
+        """Unit, storage and quantizer on one line, as ``inspect``, ``health`` and the source panel show them."""
+        return depth_summary(self.depth_unit, self.storage, self.depth_quantizer, self.codec)
+
+
+def depth_summary(unit: str | None, storage: str, quantizer: dict[str, Any] | None, codec: str | None = None) -> str:
+    """``unit=mm, 12-bit quantized video: depth_min=0.01 m ...`` or ``unit=m, image storage, not quantized``."""
+    text = f"unit={unit or 'not recorded'}, "
+    if quantizer:
+        q = quantizer
+        return text + (f"12-bit quantized video: depth_min={q['depth_min']:g} m depth_max={q['depth_max']:g} m "
+                       f"shift={q['shift']:g} m use_log={str(bool(q['use_log'])).lower()}")
+    return text + f"{storage} storage, not quantized" + (f" ({codec} frames)" if codec else "")
+
 
 @dataclass(frozen=True)
 class SourceInfo:

@@ -54,15 +54,16 @@ def info_html(info: SourceInfo) -> str:
                    for k, v in head)
     cams = "".join(
         "<tr>" + "".join(f"<td style='padding-right:1em'>{e(str(x))}</td>" for x in (
-            c.key, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
+            c.key, c.kind, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
             {True: "yes", False: "no", None: "?"}[c.lossy],
             " ".join(f"{k}={v}" for k, v in c.encoder_settings.items() if v not in (None, {}, "")),
         )) + "</tr>"
         for c in info.cameras
     )
     cam_head = "".join(f"<th style='text-align:left;padding-right:1em'>{h}</th>" for h in (
-        "camera", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"))
-    notes = "".join(f"<div>note: {e(n)}</div>" for n in info.notes)
+        "camera", "kind", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"))
+    depth = "".join(f"<div>depth: {e(c.key)}: {e(c.depth_summary())}</div>" for c in info.depth_cameras)
+    notes = depth + "".join(f"<div>note: {e(n)}</div>" for n in info.notes)
     return (f"<table>{rows}</table><table style='margin-top:.5em'><tr>{cam_head}</tr>{cams}</table>{notes}")
 
 
