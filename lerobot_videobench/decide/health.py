@@ -431,7 +431,8 @@ def _check_depth(ds: LeRobotDataset, key: str, report: HealthReport) -> None:
     if entry["depth_unit"] is None:
         report.notes.append(
             f"depth camera {key}: info.json records no depth_unit; LeRobot returns its frames as stored, without "
-            "unit conversion" + (" (the video is dequantized to the requested unit either way)" if storage == "video" else "")
+            "unit conversion"
+            + (" (the video is dequantized to the requested unit either way)" if storage == "video" else "")
         )
     if storage == "video":
         try:
@@ -439,11 +440,13 @@ def _check_depth(ds: LeRobotDataset, key: str, report: HealthReport) -> None:
         except SourceError as exc:
             report.problems.append(str(exc))
         info = ds.feature_info(key)
-        absent = [f"video.{n}" for n in ("depth_min", "depth_max", "shift", "use_log") if info.get(f"video.{n}") is None]
+        absent = [f"video.{n}" for n in ("depth_min", "depth_max", "shift", "use_log")
+                  if info.get(f"video.{n}") is None]
         if absent:
             report.notes.append(
                 f"depth camera {key}: info.json records no {', '.join(absent)}; LeRobot's reader dequantizes with "
-                "its defaults for them (0.01-10 m, shift 3.5 m, log), which is wrong if the video was recorded otherwise"
+                "its defaults for them (0.01-10 m, shift 3.5 m, log), which is wrong if the video was recorded "
+                "otherwise"
             )
     report.depth[key] = entry
 

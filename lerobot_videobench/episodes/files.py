@@ -309,7 +309,9 @@ def _image_headers(files: list[Path], ext: str) -> list[tuple[str, tuple[int, in
     for i, f in enumerate(files):
         with open(f, "rb") as fh:
             if not fh.read(8).startswith(magic):
-                raise SourceError(f"{f} (frame {i}) is not a {ext.upper()} file; the folder holds frame-NNNNNN.{ext} images")
+                raise SourceError(
+                    f"{f} (frame {i}) is not a {ext.upper()} file; the folder holds frame-NNNNNN.{ext} images"
+                )
         try:
             with Image.open(f) as im:
                 out.append((im.mode, im.size))

@@ -343,7 +343,8 @@ class LeRobotDataset:
         (``DepthEncoderConfig.from_video_info``: recorded ``video.<field>``, defaults for missing or null
         ones); checked, so a bad range is one ``SourceError`` line at load time."""
         info = self.feature_info(key)
-        kwargs = {n: info[f"video.{n}"] for n in sorted(DEPTH_ENCODER_INFO_FIELD_NAMES) if info.get(f"video.{n}") is not None}
+        kwargs = {n: info[f"video.{n}"] for n in sorted(DEPTH_ENCODER_INFO_FIELD_NAMES)
+                  if info.get(f"video.{n}") is not None}
         try:
             return DepthEncoderConfig(**kwargs).quantizer()
         except (TypeError, ValueError) as exc:

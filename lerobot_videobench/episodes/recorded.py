@@ -31,7 +31,9 @@ _TOP_LEVEL = ("is_depth_map", "depth_unit")
 
 
 #: Depth encoder fields whose LeRobot 0.6 default is None (recorded as null by an unmerged recording).
-_DEPTH_DEFAULT_NULLS = tuple(f.name for f in fields(DepthEncoderConfig) if f.name in ENCODER_FIELDS and f.default is None)
+_DEPTH_DEFAULT_NULLS = tuple(
+    f.name for f in fields(DepthEncoderConfig) if f.name in ENCODER_FIELDS and f.default is None
+)
 
 
 def _info_key(name: str) -> str:

@@ -163,7 +163,9 @@ class TabletopScene:
         return cover / len(times), shadow / len(times), arm_color
 
     # ------------------------------------------------------------------ rendering
-    def depth_frames(self, num_frames: int, episode: int = 0, size: tuple[int, int] = (320, 240)) -> Iterator[np.ndarray]:
+    def depth_frames(
+        self, num_frames: int, episode: int = 0, size: tuple[int, int] = (320, 240)
+    ) -> Iterator[np.ndarray]:
         """``num_frames`` exact depth frames (HxW ``uint16`` mm, 0 = no return) of a depth camera beside the
         ``top`` camera (see :func:`depth_view_grid`), ``size`` = (width, height), for ``episode``: the arm
         moves as in the RGB cameras (at the middle of their motion blur)."""

@@ -139,7 +139,9 @@ def _frame_rows(
 def _feature_block(
     key: str, dtype: str, height: int, width: int, info: dict[str, Any] | None, channels: int = 3
 ) -> dict[str, Any]:
-    block: dict[str, Any] = {"dtype": dtype, "shape": [height, width, channels], "names": ["height", "width", "channels"]}
+    block: dict[str, Any] = {
+        "dtype": dtype, "shape": [height, width, channels], "names": ["height", "width", "channels"],
+    }
     if info is not None:
         block["info"] = info
     return block
@@ -208,7 +210,9 @@ def write_lerobot_dataset(
             raise FileExistsError(f"{root} exists and overwrite=False")
     config = camera_encoder_config or camera_encoder_defaults()
     if depth_encoder_config is not None and not isinstance(depth_encoder_config, DepthEncoderConfig):
-        raise ValueError(f"depth_encoder_config must be a DepthEncoderConfig, got {type(depth_encoder_config).__name__}")
+        raise ValueError(
+            f"depth_encoder_config must be a DepthEncoderConfig, got {type(depth_encoder_config).__name__}"
+        )
     depth_config = depth_encoder_config or DepthEncoderConfig()
     per_file = episodes_per_video_file or len(episodes)
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -373,7 +377,8 @@ def write_lerobot_dataset(
         features = {
             key: _feature_block(
                 key, dtype, shapes[key][0], shapes[key][1],
-                video_info.get(key) or ({"is_depth_map": True, "depth_unit": depth_units[key]} if key in depth_units else None),
+                video_info.get(key)
+                or ({"is_depth_map": True, "depth_unit": depth_units[key]} if key in depth_units else None),
                 channels=1 if key in depth_units else 3,
             )
             for key in cameras

@@ -1,7 +1,7 @@
 """Depth datasets that LeRobot 0.6.1's own writer recorded (``LeRobotDataset.create`` with a depth feature,
 ``add_frame``, ``save_episode``, ``finalize``): video storage (its 12-bit quantized ``gray12le`` HEVC,
-default and custom quantizers, batch and streaming encoding) and image storage (TIFF cells in the data parquet), depth given in mm
-(``uint16``) and in m (``float32``).
+default and custom quantizers, batch and streaming encoding) and image storage (TIFF cells in the data
+parquet), depth given in mm (``uint16``) and in m (``float32``).
 
 Our ``load_episodes(kind="depth")`` must return, for every frame, the depth LeRobot itself returns
 (``LeRobotDataset(...)[i][key]``, in mm, its default ``depth_output_unit``): bit-equal for video and mm
