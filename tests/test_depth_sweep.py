@@ -265,3 +265,21 @@ def test_reencode_export_leaves_out_a_quantizer_it_cannot_apply() -> None:
     assert any("keeps each depth video's recorded quantizer" in str(w.message) for w in caught)
     record = export.render("lerobot-0.6", "cli", settings)
     assert "--dataset.depth_encoder.depth_max=4.0" in record and "rgb_encoder" not in record.split("\n", 1)[1]
+
+
+def test_search_finds_the_highest_crf_within_a_depth_limit(tmp_path: Path) -> None:
+    from lerobot_videobench.decide import search_crf
+
+    ep = _depth_episode(6)
+    store = tmp_path / "s.sqlite"
+    r = search_crf(ep, vcodec="hevc", max_depth_error_mm=20, store=store, settings=FAST)
+    assert r.found and r.metric == "depth" and r.column == "depth_p95_mm" and r.quality <= 20
+    probes = {p.crf: p.quality for p in r.probes}
+    assert probes[r.crf] <= 20 < probes[r.crf + 1]
+    assert isinstance(r.config, DepthEncoderConfig) and r.config.extra_options == {} and r.config.crf == r.crf
+    again = search_crf(ep, vcodec="hevc", max_depth_error_mm=20, store=store, settings=FAST)
+    assert again.crf == r.crf and again.encodes == 0  # every probe reused from the store
+    with pytest.raises(InvalidValueError, match="cannot encode depth"):
+        search_crf(ep, vcodec="libsvtav1", max_depth_error_mm=20, settings=FAST)
+    with pytest.raises(InvalidValueError, match="SSIM/PSNR targets do not apply to depth"):
+        search_crf(ep, vcodec="hevc", target_ssim=0.9, settings=FAST)
