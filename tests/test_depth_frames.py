@@ -94,6 +94,10 @@ def test_report_has_a_depth_section_with_error_vs_size_and_the_quantization_floo
     assert "Quantization floor (12-bit mapping, no codec)" in page
     assert "depth error, mean over valid pixels (mm)" in page
     assert page.count(" mm</td>") >= 6
+    # the exported config is the depth_encoder block, never the RGB encoder's
+    export = page[page.index('<section id="export">'):]
+    export = export[:export.index("</section>")]
+    assert "--dataset.depth_encoder.vcodec=hevc" in export and "--dataset.rgb_encoder.vcodec" not in export
 
 
 def test_report_of_an_rgb_store_has_no_depth_section(tmp_path):

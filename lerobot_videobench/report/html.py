@@ -262,7 +262,7 @@ def _swept_source(results: Any) -> ExportSource | None:
 def _export_section(rec: Recommendation | None, target: str | None = None, source: ExportSource | None = None) -> str:
     if rec is None or not rec.qualified or rec.config is None:
         return '<p class="note">Nothing to export: no configuration was recommended.</p>'
-    settings = ExportSettings(rec.config, encoder_threads=rec.encoder_threads, source=source)
+    settings = ExportSettings.for_choice(rec.config, encoder_threads=rec.encoder_threads, source=source)
     out = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExportWarning)
