@@ -59,9 +59,16 @@ def planned_frames(plan: Mapping[str, list[list[int]]]) -> set[int]:
     return {i for queries in plan.values() for q in queries for i in q}
 
 
-def frame_digest(frame: np.ndarray) -> bytes:
-    """Identity of a decoded RGB frame (``H x W x 3`` uint8), compared bit for bit."""
-    return hashlib.blake2b(np.ascontiguousarray(frame), digest_size=16).digest()
+def frame_digest(frame: np.ndarray, *, channels_first: bool = False) -> bytes:
+    """Identity of a decoded frame, compared bit for bit (SHA-1 of its pixels).
+
+    Hashed in the channels-first layout LeRobot's training decoders return (``C x H x W``; 2-D depth codes
+    count as one channel), so the many frames random-access queries return are hashed in place, and only
+    the reference frames of the sequential decode (``H x W x C``, each needed once) are rearranged.
+    """
+    if not channels_first:
+        frame = frame[None] if frame.ndim == 2 else frame.transpose(2, 0, 1)
+    return hashlib.sha1(np.ascontiguousarray(frame)).digest()
 
 
 class DigestingIterator:
@@ -156,7 +163,7 @@ def run_random_access(
             if expected is not None:
                 for k, i in enumerate(indices):
                     want = expected.get(i)
-                    if want is not None and frame_digest(got.hwc(k)) != want:
+                    if want is not None and frame_digest(got.frames[k], channels_first=True) != want:
                         report.wrong_frames += 1
         report.load_ms[name] = _stats(per_frame_ms, failed)
     return report
