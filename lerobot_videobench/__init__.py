@@ -44,6 +44,8 @@ _LAZY: dict[str, str] = {
     "read_frames": ".encoding.video_files",
     # episodes: where frames come from
     "Episode": ".episodes.episode",
+    "DepthSpec": ".episodes.episode",
+    "episode_from_arrays": ".episodes.episode",
     "CameraInfo": ".episodes.sources",
     "SourceInfo": ".episodes.sources",
     "describe_source": ".episodes.sources",

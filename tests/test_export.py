@@ -458,9 +458,12 @@ def test_depth_block_is_rendered_by_its_fields():
     assert args == ["--dataset.depth_encoder.depth_max=5.0", "--dataset.depth_encoder.use_log=false"]
     parsed = _parse(SHAPES["lerobot-0.6"][0], to_cli_args(VideoEncoderConfig(), depth_encoder=depth))
     assert parsed.dataset.depth_encoder == depth
-    edit = to_cli_args(VideoEncoderConfig(), depth_encoder=depth, target="lerobot-0.6-edit", source=SOURCE)
-    assert "--operation.depth_encoder.pix_fmt=gray12le" in edit
-    assert _parse(EditDatasetConfig, edit).operation.depth_encoder == depth
+    # reencode_videos transcodes the stored 12-bit codes and keeps each video's recorded quantizer (LeRobot 0.6.1):
+    # quantizer flags would change nothing there, so they are left out with a warning
+    with pytest.warns(ExportWarning, match="recorded quantizer"):
+        edit = to_cli_args(VideoEncoderConfig(), depth_encoder=depth, target="lerobot-0.6-edit", source=SOURCE)
+    assert "--operation.depth_encoder.pix_fmt=gray12le" in edit and not any("depth_max" in a for a in edit)
+    assert _parse(EditDatasetConfig, edit).operation.depth_encoder == DepthConfig()
     code = to_python(VideoEncoderConfig(), depth_encoder=depth, only_changed=True)
     assert "from lerobot.configs.video import DepthEncoderConfig, RGBEncoderConfig" in code
     assert "depth_encoder = DepthEncoderConfig(\n    depth_max=5.0,\n    use_log=False,\n)" in code

@@ -119,9 +119,21 @@ def run_random_access(
     from_timestamp: float = 0.0,
     expected: Mapping[int, bytes] | None = None,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
+    depth_quantizer: Mapping[str, Any] | None = None,
 ) -> AccessReport:
     """Run ``plan``'s queries through ``backend``, timing each decode call (ms per returned frame);
-    with ``expected`` digests (frame index -> :func:`frame_digest`), check every returned frame."""
+    with ``expected`` digests (frame index -> :func:`frame_digest`), check every returned frame.
+
+    ``depth_quantizer`` (a ``DepthEncoderConfig.quantizer()``) marks a depth video: each query is what
+    LeRobot 0.6's dataset reader does for a depth key, PyAV ``gray12le`` decode then ``dequantize_depth``
+    to mm, both timed (``backend`` is then ignored, as LeRobot ignores it); digests are of the 12-bit codes.
+    """
+    from ..encoding.decoders import DEPTH_DECODER
+    from ..encoding.depth import dequantize_depth
+
+    is_depth = depth_quantizer is not None
+    if is_depth:
+        backend = DEPTH_DECODER
     report = AccessReport(backend)
     for name, queries in plan.items():
         per_frame_ms: list[float] = []
@@ -131,7 +143,9 @@ def run_random_access(
             timestamps = [from_timestamp + i / fps for i in indices]
             t0 = time.perf_counter()
             try:
-                got = decode_frames(video_path, timestamps, backend=backend, tolerance_s=tolerance_s)
+                got = decode_frames(video_path, timestamps, backend=backend, tolerance_s=tolerance_s, is_depth=is_depth)
+                if is_depth:
+                    dequantize_depth(got.frames, **depth_quantizer)
             except Exception as exc:  # a query that raises is what the training loop would see
                 failed += 1
                 report.raised += 1

@@ -197,3 +197,35 @@ def depth_step_mm(config: DepthEncoderConfig, depth_m: float) -> float:
     if not config.use_log:
         return (hi - lo) / 4095 * 1000.0
     return (depth_m + sh) * (math.log(hi + sh) - math.log(lo + sh)) / 4095 * 1000.0
+
+
+# ---------------------------------------------------------------------------------------------- result columns
+#: Pooled statistic -> unit suffix of its results column (``depth_p95_mm``); fractions and counts have none.
+POOLED_UNITS: dict[str, str] = {
+    "mean": "_mm", "median": "_mm", "p95": "_mm", "p99": "_mm", "max": "_mm", "edge_mean": "_mm",
+    "edge_max": "_mm", "frac_over_1cm": "", "frac_over_1pct": "", "invalid_kept": "", "spurious_invalid": "",
+    "worst_frame_mean": "_mm",
+}
+#: Per-frame statistics kept as arrays (``depth_<stat>_frames``), for the frame viewer's error trace.
+FRAME_STATS: tuple[str, ...] = ("mean", "median", "p95", "p99", "max", "edge_mean", "edge_max", "frac_over_1cm",
+                                "frac_over_1pct", "invalid_kept", "spurious_invalid")
+
+
+def depth_column(stat: str, prefix: str = "depth") -> str:
+    """Results column of a pooled statistic: ``depth_p95_mm``, ``depth_frac_over_1cm``; ``prefix``
+    ``depth_floor`` names the quantization floor's (no codec) figures."""
+    if stat not in POOLED_UNITS:
+        raise ValueError(f"stat={stat!r}; allowed: {list(POOLED_UNITS)}")
+    return f"{prefix}_{stat}{POOLED_UNITS[stat]}"
+
+
+def depth_columns(summary: DepthErrorSummary, prefix: str = "depth") -> dict[str, float]:
+    """The pooled figures of ``summary`` as flat results columns (see :func:`depth_column`)."""
+    d = summary.to_dict()
+    return {depth_column(stat, prefix): d[stat] for stat in POOLED_UNITS}
+
+
+def frame_arrays(per_frame: Sequence[DepthFrameError], prefix: str = "depth") -> dict[str, np.ndarray]:
+    """Per-frame arrays ``<prefix>_<stat>_frames`` (float64, NaN where a frame has no such pixels)."""
+    return {f"{prefix}_{stat}_frames": np.array([getattr(r, stat) for r in per_frame], dtype=np.float64)
+            for stat in FRAME_STATS}

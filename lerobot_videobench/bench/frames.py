@@ -1,5 +1,9 @@
 """Frame-level access to a stored trial: source and encoded frame ``i``, per-frame quality, GOP
-boundaries and the worst frames. What the frame viewer and the report's thumbnails are built on."""
+boundaries and the worst frames. What the frame viewer and the report's thumbnails are built on.
+
+A depth trial's frames are HxW ``uint16`` mm: the source from the frame cache, the encoded one as LeRobot
+reads it (PyAV ``gray12le``, dequantized with the trial's quantizer); its per-frame quality is depth
+error in mm, where higher is worse."""
 
 from __future__ import annotations
 
@@ -13,8 +17,15 @@ import numpy as np
 
 from ..encoding import read_frames
 from ..encoding.video_files import frame_index, open_video
+from ..encoding.depth import DEFAULT_DEPTH_PIX_FMT, dequantize_depth
 from ..episodes import Episode, RawFrameFile, default_cache_dir
+from ..episodes.frame_cache import entry_path
 from .store import ResultStore
+
+#: Quantizer fields of a depth trial's config (``config.<name>`` in its row).
+_QUANTIZER_FIELDS = ("depth_min", "depth_max", "shift", "use_log")
+#: The per-frame figure the worst frames of a depth trial are ranked by (mm, higher is worse).
+DEPTH_WORST_METRIC = "depth_mean"
 
 
 def amplified_difference(a: np.ndarray, b: np.ndarray, gain: float = 4.0) -> np.ndarray:
@@ -58,6 +69,17 @@ class TrialFrames:
         return str(self.row["label"])
 
     @property
+    def is_depth(self) -> bool:
+        return self.row.get("kind") == "depth"
+
+    @property
+    def quantizer(self) -> dict[str, Any]:
+        """The depth trial's ``depth_min`` / ``depth_max`` / ``shift`` / ``use_log``."""
+        if not self.is_depth:
+            raise ValueError(f"trial {self.label!r} is not a depth trial")
+        return {k: self.row[f"config.{k}"] for k in _QUANTIZER_FIELDS}
+
+    @property
     def video_path(self) -> Path:
         path = self.row.get("video_path")
         if not path or not Path(path).is_file():
@@ -74,10 +96,11 @@ class TrialFrames:
     @cached_property
     def _source_cache(self) -> RawFrameFile | None:
         root = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
-        path = root / "frames" / f"{self.row['source_fingerprint']}.u8"
-        shape = (self.num_frames, int(self.row["height"]), int(self.row["width"]), 3)
-        if path.is_file() and path.stat().st_size >= int(np.prod(shape)):
-            return RawFrameFile(str(path), shape)
+        path = entry_path(root, str(self.row["source_fingerprint"]), self.is_depth)
+        h, w = int(self.row["height"]), int(self.row["width"])
+        shape, dtype = ((self.num_frames, h, w), "uint16") if self.is_depth else ((self.num_frames, h, w, 3), "uint8")
+        if path.is_file() and path.stat().st_size >= int(np.prod(shape)) * np.dtype(dtype).itemsize:
+            return RawFrameFile(str(path), shape, dtype)
         return None
 
     def source_frame(self, i: int) -> np.ndarray:
@@ -95,20 +118,29 @@ class TrialFrames:
         raise ValueError(f"episode has fewer than {i + 1} frames")
 
     def encoded_frame(self, i: int) -> np.ndarray:
-        """Decoded RGB frame ``i`` of the trial's mp4 (frame-exact, by index)."""
-        return read_frames(self.video_path, [self._check_index(i)], fps=self.fps)[0]
+        """Decoded frame ``i`` of the trial's mp4 (frame-exact, by index): RGB, or depth in mm."""
+        i = self._check_index(i)
+        if self.is_depth:
+            codes = read_frames(self.video_path, [i], fps=self.fps, pix_fmt=DEFAULT_DEPTH_PIX_FMT)[0]
+            return dequantize_depth(codes, **self.quantizer)
+        return read_frames(self.video_path, [i], fps=self.fps)[0]
 
-    def quality(self, metric: str = "ssim") -> np.ndarray:
-        """Per-frame values: ``ssim`` (the trial's flavour), ``psnr`` or ``ssim_exact``."""
+    def quality(self, metric: str | None = None) -> np.ndarray:
+        """Per-frame values: ``ssim`` (the trial's flavour, the default), ``psnr`` or ``ssim_exact``; for a
+        depth trial ``depth_mean`` (the default), ``depth_p95``, ``depth_max``, ... in mm."""
+        metric = metric or (DEPTH_WORST_METRIC if self.is_depth else "ssim")
         name = f"{metric}_frames"
         if name not in self.arrays:
             raise ValueError(f"metric={metric!r} not stored for this trial; available: "
                              f"{sorted(k.removesuffix('_frames') for k in self.arrays)}")
         return self.arrays[name]
 
-    def worst_frames(self, k: int = 5, metric: str = "ssim") -> list[int]:
-        """Indices of the ``k`` lowest-quality frames, worst first."""
-        values = self.quality(metric)
+    def worst_frames(self, k: int = 5, metric: str | None = None) -> list[int]:
+        """Indices of the ``k`` lowest-quality frames (largest depth error), worst first."""
+        metric = metric or (DEPTH_WORST_METRIC if self.is_depth else "ssim")
+        values = np.asarray(self.quality(metric), dtype=np.float64)
+        if metric.startswith("depth_"):
+            values = -values
         return [int(i) for i in np.argsort(values, kind="stable")[:k]]
 
     @cached_property
@@ -123,8 +155,12 @@ class TrialFrames:
         return sorted(out)
 
     def difference(self, i: int, gain: float = 4.0) -> np.ndarray:
-        """Per-pixel absolute difference (max over RGB) amplified by ``gain``, as uint8 HxW."""
-        return amplified_difference(self.source_frame(i), self.encoded_frame(i), gain)
+        """Per-pixel absolute difference (max over RGB) amplified by ``gain``, as uint8 HxW; for a depth
+        trial the absolute error in mm (float, 0 where the source has no return)."""
+        src, enc = self.source_frame(i), self.encoded_frame(i)
+        if self.is_depth:
+            return np.where(src > 0, np.abs(enc.astype(np.float64) - src.astype(np.float64)), 0.0)
+        return amplified_difference(src, enc, gain)
 
 
 def open_trial(store: str | os.PathLike | ResultStore, key: str, **kwargs: Any) -> TrialFrames:

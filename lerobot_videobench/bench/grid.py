@@ -3,6 +3,13 @@
 Every axis is either a list (the same values for every codec) or a mapping ``codec -> list`` (presets
 mean different things per codec: SVT integers, x264/x265 names). Each combination is validated by
 constructing the ``VideoEncoderConfig``; invalid ones are reported with the reason before anything runs.
+
+A *depth* grid (``kind: depth``, or any depth axis: ``lossless``, ``depth_min``, ``depth_max``, ``shift``,
+``use_log``) builds LeRobot 0.6 ``DepthEncoderConfig`` trials for depth cameras (hevc or libaom-av1, the only
+LeRobot codecs that take 12-bit gray). ``lossless: true`` is LeRobot's default (x265 ``lossless=1``; crf is
+then ignored, so one trial stands for every crf; libaom-av1's lossless mode is crf 0); ``lossless: false``
+drops it so crf applies. A grid may list ``parts``: sub-grids expanded one after the other (each inherits the
+top-level axes), which keeps a grid covering several questions small instead of a full product.
 """
 
 from __future__ import annotations
@@ -15,12 +22,21 @@ from typing import Any
 
 import yaml
 
-from ..encoding import VideoEncoderConfig
+from ..encoding import DepthEncoderConfig, VideoEncoderConfig
 from ..errors import InvalidValueError
 from .trial import TrialSpec
 
 #: Grid axes and the ``VideoEncoderConfig`` field (or global setting) each one sets.
 AXES: tuple[str, ...] = ("vcodec", "pix_fmt", "g", "crf", "preset", "fast_decode", "extra_options", "encoder_threads")
+#: Axes of depth grids only: the ``DepthEncoderConfig`` quantizer fields, and lossless on/off.
+DEPTH_AXES: tuple[str, ...] = ("lossless", "depth_min", "depth_max", "shift", "use_log")
+#: Keys of a grid that are not axes: its camera kind and its sub-grids.
+GRID_KEYS: tuple[str, ...] = ("kind", "parts")
+#: LeRobot codecs that encode 12-bit gray (``gray12le``), the format of LeRobot's depth codes.
+DEPTH_CODECS: tuple[str, ...] = ("hevc", "libaom-av1")
+#: libaom-av1 at its FFmpeg default (cpu-used 1) encodes a few frames per second; LeRobot's ``preset``
+#: is not an option libaom knows (FFmpeg ignores it), so speed is set through ``extra_options``.
+AOM_DEPTH_SPEED = {"cpu-used": 6}
 
 #: x265 as LeRobot's training decoders can read it: without B-frames (torchcodec's approximate seek returns
 #: other frames' timestamps) and with closed GOPs (an open GOP loses the frames before each keyframe after a
@@ -59,6 +75,27 @@ BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
         "fast_decode": {"libsvtav1": [0, 1], "h264": [0, 1], "hevc": [0]},
         "extra_options": _NO_EXTRA,
     },
+    # Depth cameras (LeRobot 0.6 DepthEncoderConfig): how lossy depth may be, at LeRobot's quantizer and others.
+    # LeRobot reads depth with PyAV only, which B-frames do not trip; open GOPs are measured at g=10.
+    "depth": {
+        "kind": "depth",
+        "vcodec": ["hevc", "libaom-av1"],
+        "parts": [
+            # LeRobot's default (lossless, g2) against crf 0..30 with x265 lossless off
+            {"vcodec": ["hevc"], "lossless": [True, False], "crf": [0, 10, 20, 30], "g": [2]},
+            # longer GOPs, default and closed (open-gop=0)
+            {"vcodec": ["hevc"], "lossless": [True, False], "crf": [20], "g": [10],
+             "extra_options": [{}, {"x265-params": "open-gop=0"}]},
+            # encoder speed
+            {"vcodec": ["hevc"], "lossless": [True], "g": [2], "preset": ["ultrafast", "slow"]},
+            # the quantizer: an indoor range (0.01..4 m), and linear codes
+            {"vcodec": ["hevc"], "lossless": [True], "g": [2], "depth_max": [4.0], "use_log": [True, False]},
+            {"vcodec": ["hevc"], "lossless": [True], "g": [2], "use_log": [False]},
+            # AV1 (libaom-av1; crf 0 is its lossless mode)
+            {"vcodec": ["libaom-av1"], "lossless": [True, False], "crf": [20, 40], "g": [2],
+             "extra_options": [AOM_DEPTH_SPEED]},
+        ],
+    },
 }
 
 
@@ -77,6 +114,7 @@ class GridPlan:
     name: str
     specs: list[TrialSpec] = field(default_factory=list)
     invalid: list[InvalidEntry] = field(default_factory=list)
+    kind: str = "rgb"  # "rgb" | "depth": which cameras a sweep runs it on
 
     def __len__(self) -> int:
         return len(self.specs)
@@ -101,6 +139,8 @@ def parse_grid_text(text: str, where: str = "the grid") -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidValueError(f"{where} is not valid YAML: {exc}") from exc
+    if isinstance(data, list) and data and all(isinstance(d, dict) for d in data):  # a list of sub-grids
+        data = {"parts": data}
     if not isinstance(data, dict):
         raise InvalidValueError(f"{where} must hold a mapping of axis -> values; allowed axes: {list(AXES)}")
     return data
@@ -204,18 +244,81 @@ def fits_axes(data: dict[str, Any]) -> bool:
         and not isinstance(data.get("vcodec"), dict)
 
 
+def grid_kind(data: dict[str, Any]) -> str:
+    """``depth`` for a grid of depth-camera trials (``kind: depth`` or a depth axis), else ``rgb``."""
+    kind = data.get("kind")
+    parts = data.get("parts") or []
+    if kind is None and (any(a in data for a in DEPTH_AXES)
+                         or any(isinstance(p, dict) and grid_kind(p) == "depth" for p in parts)):
+        kind = "depth"
+    kind = kind or "rgb"
+    if kind not in ("rgb", "depth"):
+        raise InvalidValueError(f"grid kind={kind!r}; allowed: ['rgb', 'depth']")
+    return kind
+
+
 def expand_grid(grid: str | os.PathLike | dict[str, Any]) -> GridPlan:
-    """Expand a grid into validated trial specs; invalid combinations are kept aside with their reason."""
+    """Expand a grid into validated trial specs; invalid combinations are kept aside with their reason.
+
+    A grid with ``parts`` expands each part (the top-level axes as its defaults) and keeps the union in
+    order, without duplicates. ``GridPlan.kind`` says which cameras the trials are for.
+    """
     name, data = load_grid(grid)
-    unknown = sorted(set(data) - set(AXES))
+    kind = grid_kind(data)
+    plan = GridPlan(name, kind=kind)
+    seen: set[str] = set()
+    parts = data.get("parts")
+    if parts is None:
+        _expand_part(name, data, kind, plan, seen)
+        return plan
+    if not isinstance(parts, list) or not parts or not all(isinstance(p, dict) for p in parts):
+        raise InvalidValueError(f"grid {name!r}: parts must be a non-empty list of sub-grids (axis -> values)")
+    base = {k: v for k, v in data.items() if k != "parts"}
+    for part in parts:
+        if grid_kind({**base, **part}) != kind:
+            raise InvalidValueError(f"grid {name!r} mixes RGB and depth parts; sweep them as two grids")
+        _expand_part(name, {**base, **part}, kind, plan, seen)
+    return plan
+
+
+def _depth_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Resolve the ``lossless`` axis into the codec's options (x265 ``lossless=1``; aom crf 0)."""
+    lossless = settings.pop("lossless", None)
+    codec = settings["vcodec"]
+    extra = dict(settings.get("extra_options") or {})
+    if codec == "hevc":
+        params = [p for p in str(extra.pop("x265-params", "")).split(":") if p and p != "lossless=1"]
+        if lossless is None and "extra_options" not in settings:
+            lossless = True  # DepthEncoderConfig's default
+        if lossless:
+            params.insert(0, "lossless=1")
+            settings.pop("crf", None)  # ignored by x265 in lossless mode: LeRobot's default crf stands for all
+        if params:
+            extra["x265-params"] = ":".join(params)
+    elif lossless:
+        settings["crf"] = 0
+    settings["extra_options"] = extra
+    return settings
+
+
+def _expand_part(name: str, data: dict[str, Any], kind: str, plan: GridPlan, seen: set[str]) -> None:
+    axes_allowed = AXES + DEPTH_AXES if kind == "depth" else AXES
+    unknown = sorted(set(data) - set(axes_allowed) - set(GRID_KEYS))
     if unknown:
-        raise ValueError(f"grid has unknown axes {unknown}; allowed: {list(AXES)}")
+        raise ValueError(f"grid has unknown axes {unknown}; allowed: {list(axes_allowed)}")
+    data = {k: v for k, v in data.items() if k not in GRID_KEYS}
     if not data:
         raise InvalidValueError(f"grid {name!r} is empty; give at least one axis, e.g. vcodec: [libsvtav1, h264]")
-    codecs = data.get("vcodec", ["libsvtav1"])
+    codecs = data.get("vcodec", ["hevc" if kind == "depth" else "libsvtav1"])
     codecs = codecs if isinstance(codecs, list) else [codecs]
     if not codecs:
         raise InvalidValueError(f"grid {name!r}: vcodec is an empty list; give at least one codec")
+    if kind == "depth":
+        bad = [c for c in codecs if c not in DEPTH_CODECS]
+        if bad:
+            raise InvalidValueError(
+                f"grid {name!r}: {', '.join(bad)} cannot encode depth: LeRobot's depth codes are 12-bit gray "
+                f"(gray12le), which only {' and '.join(DEPTH_CODECS)} accept")
     for axis, spec in data.items():
         if isinstance(spec, list) and not spec:
             raise InvalidValueError(f"grid {name!r}: axis {axis!r} is an empty list; give values or leave it out")
@@ -229,10 +332,9 @@ def expand_grid(grid: str | os.PathLike | dict[str, Any]) -> GridPlan:
                     f"grid {name!r}: axis {axis!r} has values for {stray}, which {'is' if len(stray) == 1 else 'are'} "
                     f"not a swept codec; swept codecs: {codecs}"
                 )
-    plan = GridPlan(name)
-    seen: set[str] = set()
+    cls = DepthEncoderConfig if kind == "depth" else VideoEncoderConfig
     for codec in codecs:
-        axes = [a for a in AXES if a != "vcodec" and a in data]
+        axes = [a for a in axes_allowed if a != "vcodec" and a in data]
         value_lists = [_values(a, data[a], codec) for a in axes]
         for combo in itertools.product(*value_lists):
             settings = {"vcodec": codec, **{a: v for a, v in zip(axes, combo) if v is not None or a == "g"}}
@@ -240,7 +342,9 @@ def expand_grid(grid: str | os.PathLike | dict[str, Any]) -> GridPlan:
             try:
                 if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
                     raise ValueError(f"encoder_threads={threads!r} must be a positive integer or null")
-                config = VideoEncoderConfig(**settings)
+                if kind == "depth":
+                    settings = _depth_settings(settings)
+                config = cls(**settings)
             except (ValueError, TypeError) as exc:
                 plan.invalid.append(InvalidEntry({**settings, "encoder_threads": threads}, str(exc)))
                 continue
@@ -249,4 +353,3 @@ def expand_grid(grid: str | os.PathLike | dict[str, Any]) -> GridPlan:
             if ident not in seen:
                 seen.add(ident)
                 plan.specs.append(spec)
-    return plan

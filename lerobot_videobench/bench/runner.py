@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..episodes import Episode
-from ..errors import DiskFullError, EnvironmentFailure, StoreError
+from ..errors import DiskFullError, EnvironmentFailure, InvalidValueError, StoreError
 from .grid import GridPlan, expand_grid
 from .store import ResultStore
 from .trial import (
@@ -108,6 +108,7 @@ def _failure(task: _Task, status: str, error: str, duration: float = 0.0) -> Tri
         config=task.spec.config.to_dict(), encoder_threads=task.spec.encoder_threads, frames=ep.num_frames,
         width=ep.width, height=ep.height, fps=ep.fps, settings=task.settings.to_dict(), versions=task.versions,
         error=error, host=socket.gethostname(), started_at=time.time() - duration, duration_s=duration,
+        kind="depth" if ep.is_depth else "rgb",
     )
 
 
@@ -374,6 +375,23 @@ def _put(store: ResultStore, result: TrialResult, sweep_id: str) -> None:
         raise
 
 
+def _episodes_for(plan: GridPlan, episodes: list[Episode], notes: list[str]) -> list[Episode]:
+    """The episodes a grid applies to: depth cameras for a depth grid, RGB cameras otherwise; the others
+    are left out with a note, and a source with none of the grid's kind is refused."""
+    want_depth = getattr(plan, "kind", "rgb") == "depth"
+    chosen = [ep for ep in episodes if ep.is_depth == want_depth]
+    left = len(episodes) - len(chosen)
+    if not chosen:
+        have = "depth" if want_depth else "RGB"
+        other = "an RGB grid (quick, default, thorough)" if want_depth else "--grid depth"
+        raise InvalidValueError(f"grid {plan.name!r} is for {have} cameras and the source has none; use {other}")
+    if left:
+        kind = "RGB" if want_depth else "depth"
+        hint = "an RGB grid measures them" if want_depth else "--grid depth measures them"
+        notes.append(f"Left out {left} {kind} camera episode(s) that grid {plan.name!r} does not apply to ({hint}).")
+    return chosen
+
+
 def run_sweep(
     episodes: Episode | list[Episode],
     grid: str | os.PathLike | dict[str, Any] | GridPlan,
@@ -390,7 +408,10 @@ def run_sweep(
     cache_dir: str | os.PathLike | None = None,
     retry_failed: bool = False,
 ) -> SweepSummary:
-    """Measure every valid configuration of ``grid`` on every episode and store the results.
+    """Measure every valid configuration of ``grid`` on every episode of its kind and store the results.
+
+    A depth grid (``kind`` depth, e.g. the built-in ``depth``) runs on the depth cameras only, an RGB grid
+    on the RGB cameras only; the others are left out with a note in ``SweepSummary.notes``.
 
     ``workers`` local processes (default: 1 per 2 cores, at least 1; encoders are multi-threaded), or
     a Dask cluster when ``scheduler`` is an address or a ``distributed.Client``. Stored trials are
@@ -415,6 +436,7 @@ def run_sweep(
     sweep_id = uuid.uuid4().hex[:12]
 
     summary = SweepSummary(store.path, plan)
+    episodes = _episodes_for(plan, episodes, summary.notes)
     keyed: list[tuple[str, Episode, TrialSpec, str]] = []
     from ..encoding.limits import check_frame_size
     from ..episodes import default_cache_dir

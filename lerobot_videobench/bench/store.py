@@ -375,7 +375,8 @@ def load_results(store_path: str | os.PathLike) -> Any:
 
     ``decoder`` names the training decoder(s) whose load time the row holds; ``decode_ok`` is False when
     a random-access query raised or returned a wrong frame, and ``decode_issue`` then says which
-    decoder, the symptom and the remedy."""
+    decoder, the symptom and the remedy. ``kind`` is ``rgb`` or ``depth`` (a depth camera's row carries
+    ``depth_*`` error columns in mm instead of PSNR/SSIM)."""
     import pandas as pd
 
     path = Path(store_path)
@@ -386,6 +387,8 @@ def load_results(store_path: str | os.PathLike) -> Any:
     for col in GUARANTEED_COLUMNS:
         if col not in df.columns:
             df[col] = None
+    # rows stored before depth cameras existed are RGB
+    df["kind"] = df["kind"].fillna("rgb") if "kind" in df.columns else "rgb"
     return df
 
 

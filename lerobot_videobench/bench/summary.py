@@ -23,7 +23,28 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "load_1_frame_p50_ms": "mean",
     "load_1_frame_p95_ms": "max",
     "load_6_frames_p50_ms": "mean",
+    # depth cameras (NaN for RGB): error in mm against the source depth, worst cases pessimistically
+    "depth_mean_mm": "mean",
+    "depth_median_mm": "mean",
+    "depth_p95_mm": "max",
+    "depth_p99_mm": "max",
+    "depth_max_mm": "max",
+    "depth_edge_mean_mm": "mean",
+    "depth_edge_max_mm": "max",
+    "depth_frac_over_1cm": "mean",
+    "depth_frac_over_1pct": "mean",
+    "depth_invalid_kept": "min",
+    "depth_spurious_invalid": "sum",
+    "depth_worst_frame_mean_mm": "max",
+    "depth_floor_mean_mm": "mean",  # the 12-bit mapping alone (no codec): the floor under every figure above
+    "depth_floor_p95_mm": "max",
+    "depth_floor_max_mm": "max",
+    "depth_codec_mean_mm": "mean",  # decoded against the quantized codes: what the codec adds (0 = lossless)
+    "depth_codec_max_mm": "max",
+    "depth_codes_exact": "min",
 }
+#: Columns that hold depth figures: NaN on RGB rows, and the RGB quality columns are NaN on depth rows.
+DEPTH_SUMMARY_COLUMNS: tuple[str, ...] = tuple(c for c in SUMMARY_COLUMNS if c.startswith("depth_"))
 #: ``encode_fps`` of the slowest episode: what a real-time judgement must use (cameras differ in size).
 ENCODE_FPS_MIN = "encode_fps_min"
 #: How many of a configuration's trials were timed while other processes competed for the cores.
@@ -79,7 +100,7 @@ def summarize(results: Any) -> Any:
     import pandas as pd
 
     if results is None or len(results) == 0:
-        return pd.DataFrame(columns=["label", "trials", "failed", *DECODE_COLUMNS, *SUMMARY_COLUMNS, ENCODE_FPS_MIN])
+        return pd.DataFrame(columns=["label", "trials", "failed", "kind", *DECODE_COLUMNS, *SUMMARY_COLUMNS, ENCODE_FPS_MIN])
     df = results.copy()
     df["_ok"] = df["status"] == "ok"
     groups = df.groupby("label", sort=False)
@@ -88,6 +109,7 @@ def summarize(results: Any) -> Any:
     df["_hazard"] = hazard.astype(bool) & df["_ok"]
     out["hazards"] = df.groupby("label", sort=False)["_hazard"].sum().astype(int)
     out["decode_ok"] = out["hazards"] == 0
+    out["kind"] = groups["kind"].first().fillna("rgb") if "kind" in df.columns else "rgb"
     for col in ("decode_issue", "error", "decoder"):
         if col in df.columns:
             out[col] = groups[col].agg(lambda s: next((v for v in s if isinstance(v, str) and v), None))
@@ -103,7 +125,8 @@ def summarize(results: Any) -> Any:
             flags = ok[src].map(lambda v: bool(v) if v == v and v is not None else False)
             out = out.join(flags.groupby(ok["label"], sort=False).sum().astype(int).rename(name))
     for col in ("config.vcodec", "config.crf", "config.g", "config.preset", "config.pix_fmt", "config.fast_decode",
-                "config.extra_options", "encoder_threads"):
+                "config.extra_options", "config.depth_min", "config.depth_max", "config.shift", "config.use_log",
+                "encoder_threads"):
         if col in df.columns:
             out[col.removeprefix("config.")] = groups[col].first()
     for col in (*SUMMARY_COLUMNS, ENCODE_FPS_MIN):

@@ -116,16 +116,17 @@ def _system_busy_cpu() -> float | None:
 class StagedFrames:
     """An episode's frames, read from their source before any clock starts.
 
-    In memory (one ``uint8`` array) when they fit :data:`STAGE_MEMORY_BUDGET`, else in a raw file that
+    In memory (one array: ``uint8`` RGB or ``uint16`` mm depth) when they fit :data:`STAGE_MEMORY_BUDGET`, else in a raw file that
     was just written (so it sits in the page cache) and is read back one frame at a time: memory stays
     bounded, and the read is a copy from the page cache, not a decode or a disk wait.
     """
 
     num_frames: int
-    shape: tuple[int, int, int]
+    shape: tuple[int, ...]
     array: np.ndarray | None = None
     path: Path | None = None
     _tmpdir: Any = field(default=None, repr=False)
+    dtype: str = "uint8"
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self.array is not None:
@@ -134,7 +135,7 @@ class StagedFrames:
         assert self.path is not None
         with open(self.path, "rb", buffering=0) as f:
             for _ in range(self.num_frames):
-                frame = np.empty(self.shape, dtype=np.uint8)
+                frame = np.empty(self.shape, dtype=self.dtype)
                 f.readinto(memoryview(frame).cast("B"))
                 yield frame
 
@@ -153,10 +154,10 @@ class StagedFrames:
 def stage_frames(episode: Episode, *, budget_bytes: int = STAGE_MEMORY_BUDGET,
                  work_dir: str | os.PathLike | None = None) -> StagedFrames:
     """Read ``episode``'s frames once, into memory or (beyond ``budget_bytes``) a raw file in ``work_dir``."""
-    shape = (episode.height, episode.width, 3)
-    total = episode.num_frames * int(np.prod(shape))
+    shape, dtype = episode.frame_shape, episode.frame_dtype
+    total = episode.num_frames * int(np.prod(shape)) * np.dtype(dtype).itemsize
     if total <= budget_bytes:
-        array = np.empty((episode.num_frames, *shape), dtype=np.uint8)
+        array = np.empty((episode.num_frames, *shape), dtype=dtype)
         n = 0
         for n, frame in enumerate(episode.iter_frames(), start=1):
             if n > episode.num_frames:
@@ -164,18 +165,18 @@ def stage_frames(episode: Episode, *, budget_bytes: int = STAGE_MEMORY_BUDGET,
             array[n - 1] = frame
         if n != episode.num_frames:
             raise ValueError(f"source gave {n} frames, episode says {episode.num_frames}")
-        return StagedFrames(n, shape, array=array)
+        return StagedFrames(n, shape, array=array, dtype=dtype)
     tmp = tempfile.TemporaryDirectory(prefix="vb-stage-", dir=work_dir)
     path = Path(tmp.name) / "frames.u8"
     n = 0
     with open(path, "wb") as f:
         for frame in episode.iter_frames():
-            f.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+            f.write(np.ascontiguousarray(frame, dtype=dtype).tobytes())
             n += 1
     if n != episode.num_frames:
         tmp.cleanup()
         raise ValueError(f"source gave {n} frames, episode says {episode.num_frames}")
-    return StagedFrames(n, shape, path=path, _tmpdir=tmp)
+    return StagedFrames(n, shape, path=path, _tmpdir=tmp, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------------------------- figures
@@ -247,18 +248,25 @@ def time_encode(
     return stats, Timing(stats.frames, walls, cpus, probe.sample)
 
 
-def time_decode(video_path: str | os.PathLike, num_frames: int, fps: int, *, repeats: int = 1) -> Timing:
+def time_decode(video_path: str | os.PathLike, num_frames: int, fps: int, *, repeats: int = 1,
+                depth_config: Any = None) -> Timing:
     """Wall / CPU time of the whole sequential decode loop to RGB (what a full pass over the file costs).
 
     Decoding uses the reader the trial compares frames with (``iter_video_frames``: PyAV, threaded
     decoding); the clock spans the loop, so frames decoded ahead by decoder threads are paid for.
+    With ``depth_config`` (a ``DepthEncoderConfig``) the loop is LeRobot's depth read path: PyAV
+    ``gray12le`` codes dequantized to mm (:func:`~lerobot_videobench.encoding.depth.iter_depth_frames`).
     """
+    from ..encoding.depth import iter_depth_frames
+
     walls, cpus = [], []
     with LoadProbe() as probe:
         for _ in range(max(1, int(repeats))):
             w0, c0 = time.perf_counter(), time.process_time()
             n = 0
-            for _frame in iter_video_frames(video_path, num_frames=num_frames, fps=fps):
+            frames = (iter_video_frames(video_path, num_frames=num_frames, fps=fps) if depth_config is None
+                      else iter_depth_frames(video_path, depth_config, num_frames=num_frames, fps=fps))
+            for _frame in frames:
                 n += 1
             wall, cpu = time.perf_counter() - w0, time.process_time() - c0
             check_cpu_wall(cpu, wall, f"decode of {video_path}")

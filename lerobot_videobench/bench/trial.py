@@ -5,6 +5,12 @@ old PNG-folder baseline), encoder wall/CPU time and real-time factor, sequential
 random-access load time for LeRobot's query patterns through its training decoders (every returned frame
 checked against the sequential decode: a wrong answer is a decode hazard), and per-frame PSNR/SSIM of
 decoded RGB against the source RGB. Source frames are read twice (encode, compare); everything else once.
+
+A depth camera (an episode with ``depth``, measured with a ``DepthEncoderConfig``) runs LeRobot 0.6's depth
+path: quantize to 12-bit codes, encode ``gray12le``; read back as LeRobot does (PyAV ``gray12le`` then
+``dequantize_depth``, whatever the training backend: LeRobot never uses torchcodec for depth), and quality
+is error in mm against the source depth (:mod:`.depth_metrics`) instead of PSNR/SSIM, beside the
+quantization floor (the 12-bit mapping alone) and the codec's own error (decoded against quantized codes).
 """
 
 from __future__ import annotations
@@ -26,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from ..encoding import VideoEncoderConfig, iter_video_frames, library_versions
+from ..encoding import DepthEncoderConfig, VideoEncoderConfig, iter_video_frames, library_versions
 from ..episodes import Episode
 from ..episodes.history import stream_profile
 from ..errors import EncoderUnavailableError, InvalidValueError
-from ..encoding.decoders import decoder_available, default_decoder, forget_video
-from . import metrics
+from ..encoding.decoders import DEPTH_DECODER, decoder_available, default_decoder, forget_video
+from . import depth_metrics, metrics
 from .access import (  # noqa: F401  (ACCESS_PATTERNS, measure_random_access: re-exported here)
     ACCESS_PATTERNS,
     DECODER_CHOICES,
@@ -184,6 +190,11 @@ class TrialResult:
     psnr_frames: np.ndarray | None = field(default=None, repr=False)
     ssim_frames: np.ndarray | None = field(default=None, repr=False)
     ssim_exact_frames: np.ndarray | None = field(default=None, repr=False)
+    # depth (kind "depth"): pooled columns (depth_mean_mm, depth_floor_p95_mm, depth_codec_max_mm, ...) and
+    # per-frame arrays (depth_mean_frames, depth_floor_mean_frames, depth_codec_max_frames, ...)
+    kind: str = "rgb"  # "rgb" | "depth"
+    depth: dict[str, float] = field(default_factory=dict)
+    depth_frames: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     # bookkeeping
     video_path: str | None = None
     host: str = ""
@@ -198,7 +209,7 @@ class TrialResult:
         """Flat, JSON-safe scalars (no per-frame arrays): one row of the results table."""
         row: dict[str, Any] = {}
         for k, v in asdict(self).items():
-            if k in ("psnr_frames", "ssim_frames", "ssim_exact_frames"):
+            if k in ("psnr_frames", "ssim_frames", "ssim_exact_frames", "depth_frames"):
                 continue
             if k == "config":
                 row.update({f"config.{ck}": cv for ck, cv in v.items()})
@@ -210,7 +221,7 @@ class TrialResult:
                     for backend, patterns in v.items():
                         for pattern, stats in patterns.items():
                             row.update({_load_column(pattern, s, backend): x for s, x in stats.items()})
-            elif k == "quality":
+            elif k in ("quality", "depth"):
                 row.update(v)
             else:
                 row[k] = v
@@ -222,6 +233,7 @@ class TrialResult:
             arr = getattr(self, name)
             if arr is not None:
                 out[name] = np.asarray(arr, dtype=np.float64)
+        out.update({k: np.asarray(v, dtype=np.float64) for k, v in self.depth_frames.items()})
         return out
 
 
@@ -300,6 +312,104 @@ def estimate_png(episode: Episode, samples: int) -> tuple[float, float]:
     return float(np.mean(sizes)) * episode.num_frames, float(np.median(loads))
 
 
+def _measure_rgb(result: TrialResult, episode: Episode, staged: Any, video: Path, plan: dict[str, list[list[int]]],
+                 settings: MeasureSettings, fingerprint: str) -> None:
+    """PSNR/SSIM of the decoded RGB against the staged source, load time, and the PNG-folder estimate."""
+    n = result.frames
+    decoded = iter_video_frames(video, num_frames=n, fps=episode.fps)
+    digests = DigestingIterator(decoded, planned_frames(plan))  # reference frames for random access
+    quality = metrics.compare_frames(
+        iter(staged), digests, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
+    )
+    staged.close()
+    result.ssim_flavour = quality.flavour
+    result.psnr_frames = quality.psnr
+    result.ssim_frames = quality.ssim
+    result.ssim_exact_frames = quality.ssim_exact
+    q: dict[str, float] = {}
+    for name, values in (("psnr", quality.psnr), ("ssim", quality.ssim), ("ssim_exact", quality.ssim_exact)):
+        if values is not None:
+            cap = metrics.PSNR_POOL_CAP_DB if name == "psnr" else None
+            q.update({f"{name}_{stat}": v for stat, v in metrics.pool(values, cap=cap).items()})
+    result.quality = q
+
+    _measure_access(result, video, plan, episode.fps, settings, digests.digests)
+    if settings.png_samples > 0:
+        memo = (fingerprint, settings.png_samples)
+        if memo not in _PNG_ESTIMATES:
+            _PNG_ESTIMATES[memo] = estimate_png(episode, settings.png_samples)
+        png_bytes, png_ms = _PNG_ESTIMATES[memo]
+        result.png_bytes_estimate = png_bytes
+        result.size_ratio_png = result.bytes / png_bytes
+        result.png_load_ms = png_ms
+
+
+#: Quantization floors already computed in this process, by (episode fingerprint, quantizer): the floor
+#: depends on the source and the quantizer only, not on the codec.
+_DEPTH_FLOORS: dict[tuple[str, tuple], tuple[dict[str, float], dict[str, np.ndarray]]] = {}
+
+
+def _measure_depth(result: TrialResult, episode: Episode, staged: Any, video: Path,
+                   plan: dict[str, list[list[int]]], settings: MeasureSettings, config: DepthEncoderConfig,
+                   fingerprint: str) -> None:
+    """Depth error in mm of LeRobot's read path (PyAV ``gray12le`` -> ``dequantize_depth``) against the
+    source; the quantization floor (quantize -> dequantize, no codec) and the codec's own error (decoded
+    against the quantized codes: 0 for lossless); load time and decode correctness through PyAV, the only
+    decoder LeRobot 0.6 reads depth with."""
+    from ..encoding.depth import dequantize_depth, quantize_depth
+
+    q = config.quantizer()
+    memo = (fingerprint, tuple(sorted(q.items())))
+    need_floor = memo not in _DEPTH_FLOORS
+    decoded = iter_video_frames(video, num_frames=result.frames, fps=episode.fps, pix_fmt="gray12le")
+    digests = DigestingIterator(decoded, planned_frames(plan))
+    errors, floors, codec_mean, codec_max, exact = [], [], [], [], []
+    for src, codes in zip(staged, digests, strict=True):
+        dec_mm = dequantize_depth(codes, **q)
+        errors.append(depth_metrics.depth_frame_error(src, dec_mm, config, decoded_codes=codes, source_unit="mm"))
+        want = quantize_depth(src, **q, input_unit="mm")
+        floor_mm = dequantize_depth(want, **q)
+        diff = np.abs(dec_mm.astype(np.float64) - floor_mm)
+        codec_mean.append(float(diff.mean()))
+        codec_max.append(float(diff.max()))
+        exact.append(float((codes == want).mean()))
+        if need_floor:
+            floors.append(depth_metrics.depth_frame_error(src, floor_mm, config, decoded_codes=want, source_unit="mm"))
+    if need_floor:
+        _DEPTH_FLOORS[memo] = (
+            depth_metrics.depth_columns(depth_metrics.summarize_depth_errors(floors), "depth_floor"),
+            {k: v for k, v in depth_metrics.frame_arrays(floors, "depth_floor").items()
+             if k in ("depth_floor_mean_frames", "depth_floor_max_frames")},
+        )
+    floor_cols, floor_frames = _DEPTH_FLOORS[memo]
+    cols = depth_metrics.depth_columns(depth_metrics.summarize_depth_errors(errors))
+    cols.update(floor_cols)
+    cols.update({"depth_codec_mean_mm": float(np.mean(codec_mean)), "depth_codec_max_mm": float(np.max(codec_max)),
+                 "depth_codes_exact": float(np.mean(exact))})
+    result.depth = cols
+    result.depth_frames = {**depth_metrics.frame_arrays(errors), **floor_frames,
+                           "depth_codec_mean_frames": np.asarray(codec_mean),
+                           "depth_codec_max_frames": np.asarray(codec_max)}
+    report = run_random_access(video, plan, episode.fps, DEPTH_DECODER, expected=digests.digests, depth_quantizer=q)
+    result.load_ms = result.load_ms_by_decoder[DEPTH_DECODER] = report.load_ms
+    issue = describe_hazard(report, result.config)
+    result.decode_ok = issue is None
+    result.decode_issue = issue
+
+
+def check_config_kind(episode: Episode, config: VideoEncoderConfig) -> None:
+    """Refuse an RGB config on a depth camera and a depth config on an RGB one (one line, exit 2 on the CLI)."""
+    is_depth_config = isinstance(config, DepthEncoderConfig)
+    if episode.is_depth and not is_depth_config:
+        raise InvalidValueError(
+            f"{episode.key} is a depth camera; {config.label()} is an RGB configuration: measure depth cameras "
+            "with a DepthEncoderConfig (grid 'depth')")
+    if is_depth_config and not episode.is_depth:
+        raise InvalidValueError(
+            f"{episode.key} is an RGB camera; {config.label()} is a depth configuration: measure RGB cameras with "
+            "a VideoEncoderConfig (grids quick/default/thorough)")
+
+
 def _is_disk_full(exc: BaseException) -> bool:
     """A full disk (ENOSPC) anywhere in the chain: the machine's failure, not the configuration's."""
     import errno
@@ -328,6 +438,7 @@ def run_trial(
     ``video_dir`` keeps the encoded mp4 (named by the trial key) for the frame viewer; otherwise it
     is deleted. ``fingerprint``/``versions`` may be passed in when the caller already knows them.
     """
+    check_config_kind(episode, spec.config)
     settings = settings or MeasureSettings()
     versions = versions or relevant_versions()
     fingerprint = fingerprint or episode.fingerprint()
@@ -350,7 +461,8 @@ def run_trial(
         fps=episode.fps,
         settings=settings.to_dict(),
         versions=versions,
-        decoder="+".join(settings.decoders),
+        decoder=DEPTH_DECODER if episode.is_depth else "+".join(settings.decoders),
+        kind="depth" if episode.is_depth else "rgb",
         host=socket.gethostname(),
         started_at=time.time(),
     )
@@ -373,7 +485,7 @@ def run_trial(
         result.bytes_per_frame = stats.bytes / n
         result.bits_per_pixel = stats.bytes * 8 / (n * w * h)
         result.bitrate_kbps = stats.bytes * 8 / (n / episode.fps) / 1000
-        result.compression_ratio_raw = n * w * h * 3 / stats.bytes
+        result.compression_ratio_raw = n * w * h * (2 if episode.is_depth else 3) / stats.bytes  # raw uint16 / RGB
         result.encode_wall_s = enc.median_wall_s
         result.encode_cpu_s = enc.median_cpu_s
         result.encode_fps = enc.fps
@@ -382,7 +494,8 @@ def run_trial(
         result.encode_cpu_per_wall = enc.cpu_per_wall
         result.realtime_factor = enc.fps / episode.fps
 
-        dec = time_decode(video, n, episode.fps, repeats=settings.timing_repeats)
+        depth_config = spec.config if episode.is_depth else None
+        dec = time_decode(video, n, episode.fps, repeats=settings.timing_repeats, depth_config=depth_config)
         result.decode_fps = dec.fps
         result.decode_fps_spread = dec.spread
         loads = [t.load for t in (enc, dec)]
@@ -391,32 +504,11 @@ def run_trial(
         result.other_cpu_cores = max(others) if others else None
         result.contended = any(x.contended for x in loads)
         plan = query_plan(n, settings.access_samples, settings.seed)
-        decoded = iter_video_frames(video, num_frames=n, fps=episode.fps)
-        digests = DigestingIterator(decoded, planned_frames(plan))  # reference frames for random access
-        quality = metrics.compare_frames(
-            iter(staged), digests, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
-        )
-        staged.close()
-        result.ssim_flavour = quality.flavour
-        result.psnr_frames = quality.psnr
-        result.ssim_frames = quality.ssim
-        result.ssim_exact_frames = quality.ssim_exact
-        q: dict[str, float] = {}
-        for name, values in (("psnr", quality.psnr), ("ssim", quality.ssim), ("ssim_exact", quality.ssim_exact)):
-            if values is not None:
-                cap = metrics.PSNR_POOL_CAP_DB if name == "psnr" else None
-                q.update({f"{name}_{stat}": v for stat, v in metrics.pool(values, cap=cap).items()})
-        result.quality = q
-
-        _measure_access(result, video, plan, episode.fps, settings, digests.digests)
-        if settings.png_samples > 0:
-            memo = (fingerprint, settings.png_samples)
-            if memo not in _PNG_ESTIMATES:
-                _PNG_ESTIMATES[memo] = estimate_png(episode, settings.png_samples)
-            png_bytes, png_ms = _PNG_ESTIMATES[memo]
-            result.png_bytes_estimate = png_bytes
-            result.size_ratio_png = stats.bytes / png_bytes
-            result.png_load_ms = png_ms
+        if depth_config is not None:
+            _measure_depth(result, episode, staged, video, plan, settings, depth_config, fingerprint)
+            staged.close()
+        else:
+            _measure_rgb(result, episode, staged, video, plan, settings, fingerprint)
         if video_dir is not None:
             dest = Path(video_dir) / f"{key}.mp4"
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("dataset", help="LeRobot dataset root or Hub repo id (org/name[@revision])")
     p.add_argument("--episodes", type=int, nargs="+", metavar="N", help="episode indices (default: all)")
-    p.add_argument("--cameras", nargs="+", metavar="KEY", help="camera keys or short names (default: all)")
+    p.add_argument("--cameras", nargs="+", metavar="KEY",
+                   help="camera keys or short names (default: all, depth cameras included)")
     p.add_argument(
         "--decode", action=argparse.BooleanOptionalAction, default=False,
         help="also decode every frame to prove it decodes (about one full decode); default: demux only",
@@ -38,6 +39,7 @@ def _drift(e) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..decide.health import check_health
+    from ..episodes.sources import depth_summary
 
     report = check_health(
         args.dataset, episodes=args.episodes, cameras=args.cameras, decode=args.decode,
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
                     f"{stream['max_keyframe_interval'] or '-'} frames apart in {stream['files']} file(s)")
         print(f"recorded encoder {key}: {recorded}")
         print(f"  stream: {measured}")
+    for key, d in report.depth.items():
+        print(f"depth camera {key}: {depth_summary(d['depth_unit'], d['storage'], d['quantizer'])}")
     for n in report.notes:
         print(f"note: {n}")
     for w in report.warnings:

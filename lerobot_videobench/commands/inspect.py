@@ -11,10 +11,12 @@ from ._output import format_table, print_json
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "inspect",
-        help="episodes, cameras, codec and encoder settings of a source (dataset, Hub id, video, PNG folder, sample)",
+        help="episodes, cameras (RGB and depth), codec and encoder settings of a source (dataset, Hub id, video, "
+             "image folder, sample)",
     )
     p.add_argument(
-        "source", help="LeRobot dataset folder, Hub dataset id org/name[@rev], video file, PNG folder, or 'sample'"
+        "source", help="LeRobot dataset folder, Hub dataset id org/name[@rev], video file, PNG or TIFF folder, "
+                       "or 'sample'"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
@@ -43,6 +45,11 @@ def _recorded_notes(info) -> list[str]:
     return notes
 
 
+def _any_lossy(cameras) -> bool | None:
+    flags = [c.lossy for c in cameras]
+    return True if any(f is True for f in flags) else (None if any(f is None for f in flags) else False)
+
+
 def _hours(h: float) -> str:
     return f"{h:.2f} h" if h >= 0.1 else f"{h * 3600:.1f} s ({h:.4f} h)"
 
@@ -62,16 +69,26 @@ def run(args: argparse.Namespace) -> int:
     print(f"episodes:  {ep_text}, {info.total_frames} frames at {info.fps} fps")
     print(f"duration:  {_hours(info.duration_hours)} per camera, {_hours(info.video_hours)} of video in total")
     lossy = {True: "yes (already compressed: quality is measured against decoded frames)", False: "no",
-             None: "unknown"}[info.lossy]
+             None: "unknown"}[_any_lossy(info.rgb_cameras) if info.rgb_cameras else info.lossy]
+    if info.rgb_cameras and info.depth_cameras:
+        depth = {True: "yes (12-bit quantized by LeRobot: errors are measured against the dequantized depth)",
+                 False: "no", None: "unknown"}[_any_lossy(info.depth_cameras)]
+        lossy = f"{lossy}; depth cameras: {depth}"
     print(f"lossy:     {lossy}")
     print()
     rows = [
-        [c.key, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
+        [c.key, c.kind, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
          {True: "yes", False: "no", None: "?"}[c.lossy], _settings(c)]
         for c in info.cameras
     ]
-    headers = ["camera", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
+    headers = ["camera", "kind", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"]
     print(format_table(headers, rows))
+    for c in info.depth_cameras:
+        print(f"depth:     {depth_line(c)}")
     for note in [*info.notes, *_recorded_notes(info)]:
         print(f"note: {note}")
     return 0
+
+
+def depth_line(camera) -> str:
+    return f"{camera.key}: {camera.depth_summary()}"

@@ -18,9 +18,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--target-ssim", type=float, metavar="X", help="SSIM target (0..1)")
     target.add_argument("--target-psnr", type=float, metavar="DB", help="PSNR target in dB")
+    target.add_argument("--max-depth-error-mm", type=float, metavar="MM",
+                        help="depth cameras: error limit in mm on --depth-stat (x265 lossless off; default codec hevc)")
+    from ..bench.depth_metrics import DEPTH_STATS
+
+    p.add_argument("--depth-stat", choices=DEPTH_STATS, default="p95",
+                   help="depth error statistic; the worst episode must stay within the limit (default: %(default)s)")
     p.add_argument("--stat", choices=("mean", "p5"), default="mean",
                    help="per-frame statistic; the worst episode must meet the target (default: %(default)s)")
-    p.add_argument("--vcodec", default="libsvtav1", help="libsvtav1 (default), h264, hevc, libaom-av1")
+    p.add_argument("--vcodec", help="libsvtav1 (default for RGB), h264, hevc (default for depth), libaom-av1")
     p.add_argument("--g", type=int_or_none, default=2, metavar="N|none", help="GOP size (default: 2)")
     p.add_argument("--preset", type=preset, metavar="P", help="integer (SVT) or name (x264/x265)")
     p.add_argument("--pix-fmt", default="yuv420p")
@@ -44,19 +50,22 @@ def run(args: argparse.Namespace) -> int:
     from ._decide_args import check_unit_interval
 
     check_unit_interval("--target-ssim", args.target_ssim)
+    depth = args.max_depth_error_mm is not None
+    args.vcodec = args.vcodec or ("hevc" if depth else "libsvtav1")
     crf_range = None
     if args.crf_min is not None or args.crf_max is not None:
         lo, hi = CRF_RANGES.get({"av1": "libsvtav1"}.get(args.vcodec, args.vcodec), (None, None))
         crf_range = (args.crf_min if args.crf_min is not None else lo, args.crf_max if args.crf_max is not None else hi)
         if None in crf_range:
             raise ValueError(f"vcodec={args.vcodec!r} has no default crf range: give both --crf-min and --crf-max")
-    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames)
+    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames,
+                             kind="depth" if depth and not args.cameras else None)
     try:
         result = search_crf(
             episodes, vcodec=args.vcodec, g=args.g, preset=args.preset, pix_fmt=args.pix_fmt,
             fast_decode=args.fast_decode, encoder_threads=args.encoder_threads, target_ssim=args.target_ssim,
             target_psnr=args.target_psnr, stat=args.stat, crf_range=crf_range, store=args.store,
-            settings=measure_settings(args),
+            settings=measure_settings(args), max_depth_error_mm=args.max_depth_error_mm, depth_stat=args.depth_stat,
         )
     except RuntimeError as exc:  # a probe's encode failed: the store keeps the failed trial and its error
         print(f"error: {exc}", file=sys.stderr)
@@ -68,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         print_json({**result.to_dict(), "store": args.store, "notes": notes,
                     "export": {"format": args.format, "target": args.target, "text": text}})
         return 0 if result.found else 1
-    rows = [[p.crf, fmt_num(p.quality, 5), "cache" if p.from_cache else "encoded"]
+    rows = [[p.crf, fmt_num(p.quality, 2 if depth else 5, " mm" if depth else ""), "cache" if p.from_cache else "encoded"]
             for p in sorted(result.probes, key=lambda p: p.crf)]
     print(format_table(["crf", result.column, "source"], rows))
     print(f"\n{result.message}")

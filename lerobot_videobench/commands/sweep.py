@@ -21,7 +21,10 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="measure a grid of encoder settings on episodes (resumable)")
     add_source_arguments(p)
-    p.add_argument("--grid", default="quick", help="quick | default | thorough | a YAML file (default: quick)")
+    p.add_argument("--grid", default="quick",
+                   help="quick | default | thorough | depth | a YAML file (default: quick). RGB grids run on the "
+                        "source's RGB cameras, a depth grid ('depth', or a YAML with kind: depth) on its depth "
+                        "cameras only (LeRobot 0.6 depth_encoder: hevc / libaom-av1, 12-bit gray)")
     p.add_argument("--store", default="videobench_results.sqlite", help="SQLite results store (default: %(default)s)")
     p.add_argument("--workers", type=int, help="local worker processes (default: cores/2)")
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
@@ -63,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.store import ResultStore
 
     store = ResultStore(args.store)  # a file that is not a results store is refused before any work
-    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames)
+    # the grid's kind picks the cameras: a depth grid measures the depth cameras, an RGB grid the RGB ones
+    episodes = load_episodes(args.source, episodes=args.episodes, cameras=args.cameras, max_frames=args.max_frames,
+                             kind=None if args.cameras else plan.kind)
     summary = run_sweep(
         episodes, plan, store, workers=args.workers, scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(), timeout_s=args.timeout,
@@ -85,6 +90,25 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**info, "notes": notes, "summary": table.to_dict(orient="records")})
         return 0 if not summary.failed else 1
+    depth = table[table["kind"] == "depth"] if "kind" in table.columns else table.iloc[0:0]
+    rgb = table.drop(depth.index)
+    if len(rgb):
+        _print_rgb(rgb)
+    if len(depth):
+        print(depth_table(depth))
+    hazards = [(d["label"], d["decode_issue"]) for d in table.to_dict(orient="records") if d.get("hazards")]
+    for label, issue in hazards:
+        print(f"decode hazard: {label}: {issue}")
+    failed = f"{info['failed']} failed" + (f", {summary.cached_failed} of them stored earlier (--retry-failed runs them "
+                                           "again)" if summary.cached_failed else "")
+    print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {failed}) "
+          f"in {info['wall_s']} s; store: {info['store']}")
+    for note in notes:
+        print(note)
+    return 0 if not summary.failed else 1
+
+
+def _print_rgb(table: object) -> None:
     rows = []
     for r in table.itertuples(index=False):
         d = r._asdict()
@@ -100,16 +124,32 @@ def run(args: argparse.Namespace) -> int:
         ["config", "ok", "size/frame", "bpp", "SSIM", "SSIM p5", "PSNR", "enc fps", "realtime",
          f"load ms ({decoder})", "decode"], rows
     ))
-    hazards = [(d["label"], d["decode_issue"]) for d in table.to_dict(orient="records") if d.get("hazards")]
-    for label, issue in hazards:
-        print(f"decode hazard: {label}: {issue}")
-    failed = f"{info['failed']} failed" + (f", {summary.cached_failed} of them stored earlier (--retry-failed runs them "
-                                           "again)" if summary.cached_failed else "")
-    print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {failed}) "
-          f"in {info['wall_s']} s; store: {info['store']}")
-    for note in notes:
-        print(note)
-    return 0 if not summary.failed else 1
+
+
+def depth_table(table: object) -> str:
+    """Depth rows: size, error in mm against the source depth (and the codec's own share), speed, load time
+    through PyAV (LeRobot's only depth decoder), then the quantization floor of each quantizer."""
+    rows = []
+    for d in table.to_dict(orient="records"):
+        rows.append([
+            d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", format_size(d.get("bytes_per_frame")),
+            _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("depth_mean_mm"), 2), _fmt(d.get("depth_p95_mm"), 1),
+            _fmt(d.get("depth_max_mm"), 0), _fmt(d.get("depth_edge_mean_mm"), 1),
+            _fmt(d.get("depth_frac_over_1cm"), 2, scale=100, suffix="%"), _fmt(d.get("depth_codec_max_mm"), 0),
+            _fmt(d.get("encode_fps"), 0) + _spread(d.get("encode_fps_spread")),
+            _fmt(d.get("load_1_frame_p50_ms"), 1), _decode_cell(d),
+        ])
+    out = [format_table(["depth config", "ok", "size/frame", "bpp", "mean mm", "p95 mm", "max mm", "edge mm",
+                         "> 1 cm", "codec max mm", "enc fps", "load ms (pyav)", "decode"], rows)]
+    floors = {}
+    for d in table.to_dict(orient="records"):
+        q = str(d["label"]).rsplit(" depth[", 1)[-1].rstrip("]") if " depth[" in str(d["label"]) else "?"
+        if d.get("depth_floor_mean_mm") == d.get("depth_floor_mean_mm") and q not in floors:
+            floors[q] = d
+    for q, d in floors.items():
+        out.append(f"quantization floor at {q} (12-bit mapping alone, no codec): mean {_fmt(d['depth_floor_mean_mm'], 2)}"
+                   f" mm, p95 {_fmt(d.get('depth_floor_p95_mm'), 1)} mm, max {_fmt(d.get('depth_floor_max_mm'), 0)} mm")
+    return "\n".join(out)
 
 
 def sweep_notes(summary: object, results: object, table: object) -> list[str]:

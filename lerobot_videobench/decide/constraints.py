@@ -26,6 +26,17 @@ from ..errors import InvalidValueError
 DEFAULT_HEADROOM = 1.5
 #: Per-frame statistics a quality limit may apply to.
 QUALITY_STATS = ("mean", "p5")
+#: Camera kinds a decision may be about (never both at once: PSNR/SSIM and mm errors do not compare).
+KINDS = ("rgb", "depth")
+#: Default statistic of ``max_depth_error_mm``: the 95th-percentile error over valid pixels, worst episode.
+DEFAULT_DEPTH_STAT = "p95"
+
+
+def depth_stat_column(stat: str) -> str:
+    """Results column a depth limit on ``stat`` reads (``p95`` -> ``depth_p95_mm``)."""
+    from ..bench.depth_metrics import depth_column
+
+    return depth_column(stat)
 
 
 def _is_number(value: Any) -> bool:
@@ -45,7 +56,10 @@ class Constraints:
     per-frame values. Real time: the slowest episode's encode fps must reach ``cameras * fps * headroom``
     (``None`` for ``cameras``/``fps`` means "the source's": resolved by :meth:`for_results`).
     ``max_load_ms`` bounds the 1-frame random-access load time (p95), ``codecs`` restricts the codecs,
-    ``max_depth_error_mm`` bounds the depth error of depth cameras (checked where the results carry it).
+    ``max_depth_error_mm`` bounds the depth error in mm of depth cameras on ``depth_stat`` (one of
+    ``DEPTH_STATS``: mean, median, p95, p99, max, edge_mean, edge_max over valid pixels, pooled over frames).
+    ``kind`` (``rgb`` / ``depth``) says which cameras the decision is about; unset, a depth limit means
+    depth, an SSIM/PSNR limit RGB, else the one kind the selection holds (a mix is refused).
     Filter: ``source`` (a source name or a fingerprint prefix), ``episodes`` (indices) and ``camera``
     (a camera key) select the trials; ``allow_mixed`` lets one decision span several frame rates or
     differently sized sources.
@@ -60,6 +74,8 @@ class Constraints:
     max_load_ms: float | None = None
     codecs: tuple[str, ...] | None = None
     max_depth_error_mm: float | None = None
+    depth_stat: str = DEFAULT_DEPTH_STAT
+    kind: str | None = None
     source: str | None = None
     episodes: tuple[int, ...] | None = None
     camera: str | None = None
@@ -85,6 +101,21 @@ class Constraints:
             value = getattr(self, name)
             if value is not None and not (_is_number(value) and value > 0):
                 raise InvalidValueError(f"{name}={value!r} must be a number > 0")
+        from ..bench.depth_metrics import DEPTH_STATS
+
+        if self.depth_stat not in DEPTH_STATS:
+            raise InvalidValueError(f"depth_stat={self.depth_stat!r} must be one of {list(DEPTH_STATS)}")
+        if self.kind is not None and self.kind not in KINDS:
+            raise InvalidValueError(f"kind={self.kind!r} must be one of {list(KINDS)}")
+        depth_limit = self.max_depth_error_mm is not None
+        rgb_limit = self.min_ssim is not None or self.min_psnr is not None
+        if depth_limit and (rgb_limit or self.kind == "rgb"):
+            raise InvalidValueError(
+                "max_depth_error_mm applies to depth cameras and SSIM/PSNR limits to RGB cameras: decide on one "
+                "kind at a time (two recommend runs, e.g. --camera top and --camera top_depth)")
+        if rgb_limit and self.kind == "depth":
+            raise InvalidValueError("SSIM/PSNR do not measure depth cameras: use max_depth_error_mm "
+                                    "(--max-depth-error-mm) with kind='depth'")
         if self.codecs is not None:
             codecs = tuple(self.codecs)
             if not codecs or not all(isinstance(c, str) and c for c in codecs):
@@ -135,7 +166,7 @@ class Constraints:
         if self.max_load_ms is not None:
             parts.append(f"load <= {self.max_load_ms:g} ms")
         if self.max_depth_error_mm is not None:
-            parts.append(f"depth error <= {self.max_depth_error_mm:g} mm")
+            parts.append(f"depth {self.depth_stat} error <= {self.max_depth_error_mm:g} mm")
         if self.codecs:
             parts.append("codecs " + "/".join(self.codecs))
         return ", ".join(parts)
@@ -223,7 +254,7 @@ def select_results(results: Any, constraints: Constraints | None) -> Any:
         if not len(df):
             have = sorted(set(results["camera"].astype(str)))
             raise InvalidValueError(f"camera={c.camera!r} matches no trial; the store holds cameras {have}")
-    df = df.reset_index(drop=True)
+    df = _select_kind(df, c).reset_index(drop=True)
     if not c.allow_mixed:
         problem = mixed_problem(df)
         if problem:
@@ -232,6 +263,46 @@ def select_results(results: Any, constraints: Constraints | None) -> Any:
                 "(source=, episodes=, camera=), or pass --allow-mixed (allow_mixed=True) to decide over all"
             )
     return df
+
+
+def decision_kind(results: Any, constraints: Constraints | None) -> str:
+    """Which cameras a decision is about: ``constraints.kind``, else implied by its limits (a depth limit:
+    depth; SSIM/PSNR: RGB), else the one kind ``results`` hold; a store holding both is decided on its RGB
+    cameras (LeRobot's ``rgb_encoder``), and :func:`left_out_kind_note` says so."""
+    c = constraints or Constraints()
+    if c.kind is not None:
+        return c.kind
+    if c.max_depth_error_mm is not None:
+        return "depth"
+    if c.min_ssim is not None or c.min_psnr is not None:
+        return "rgb"
+    kinds = set(results["kind"].fillna("rgb")) if results is not None and "kind" in results.columns else set()
+    return "depth" if kinds == {"depth"} else "rgb"
+
+
+def left_out_kind_note(results: Any, constraints: Constraints | None) -> str | None:
+    """A line for decisions over a store with both kinds: how many trials of the other kind were left out."""
+    if results is None or "kind" not in getattr(results, "columns", []) or not len(results):
+        return None
+    kind = decision_kind(results, constraints)
+    other = results[results["kind"].fillna("rgb") != kind]
+    if not len(other):
+        return None
+    flag = "--kind depth (or --max-depth-error-mm MM)" if kind == "rgb" else "--kind rgb"
+    return (f"Decided on {kind.upper() if kind == 'rgb' else kind} cameras only: {len(other)} trial(s) of "
+            f"{'depth' if kind == 'rgb' else 'RGB'} cameras are left out (SSIM and mm errors do not compare); "
+            f"{flag} decides on those.")
+
+
+def _select_kind(df: Any, c: Constraints) -> Any:
+    if "kind" not in df.columns or not len(df):
+        return df
+    kind = decision_kind(df, c)
+    chosen = df[df["kind"].fillna("rgb") == kind]
+    if not len(chosen):
+        have = sorted(set(df["kind"].fillna("rgb")))
+        raise InvalidValueError(f"no {kind} camera trial in the selection (it holds {', '.join(have)} cameras)")
+    return chosen
 
 
 def _sources(results: Any) -> list[str]:
@@ -292,7 +363,22 @@ def add_constraint_args(parser: argparse.ArgumentParser, *, min_ssim_default: fl
                    help="required encoder speed over cameras x fps (default: %(default)s)")
     g.add_argument("--max-load-ms", type=float, metavar="MS", help="maximum random-access load time per frame (p95)")
     g.add_argument("--codecs", nargs="+", metavar="CODEC", help="only these codecs (e.g. libsvtav1 h264)")
+    add_depth_args(g)
     add_source_filter_args(parser)
+
+
+def add_depth_args(g: Any, *, with_limit: bool = True) -> None:
+    """``--max-depth-error-mm`` / ``--depth-stat`` (depth cameras) and ``--kind``."""
+    from ..bench.depth_metrics import DEPTH_STATS
+
+    if with_limit:
+        g.add_argument("--max-depth-error-mm", type=float, metavar="MM",
+                       help="depth cameras: maximum error in mm against the source depth, on --depth-stat")
+        g.add_argument("--depth-stat", choices=DEPTH_STATS, default=DEFAULT_DEPTH_STAT,
+                       help="per-frame depth error statistic the limit applies to (valid pixels; edge_*: pixels at "
+                            "depth steps > 50 mm), worst over episodes for p95/p99/max (default: %(default)s)")
+    g.add_argument("--kind", choices=KINDS,
+                   help="decide on RGB or depth cameras (default: implied by the limits, else the store's one kind)")
 
 
 _ARG_FIELDS = {f.name for f in fields(Constraints)}
@@ -311,7 +397,12 @@ def constraints_from_args(args: argparse.Namespace, results: Any = None) -> Cons
 
 
 __all__ = [
+    "DEFAULT_DEPTH_STAT",
     "DEFAULT_HEADROOM",
+    "KINDS",
+    "decision_kind",
+    "left_out_kind_note",
+    "depth_stat_column",
     "QUALITY_STATS",
     "Constraints",
     "add_constraint_args",

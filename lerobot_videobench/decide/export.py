@@ -170,6 +170,8 @@ class ExportSettings:
     streaming_encoding: bool | None = None
     depth_encoder: Any = None
     source: ExportSource | None = None
+    #: A depth recommendation: the RGB block (``config``, LeRobot's default) is left out of the documents.
+    depth_only: bool = False
 
     @property
     def rgb_encoder(self) -> VideoEncoderConfig:
@@ -343,7 +345,7 @@ def register_target(target: ExportTarget) -> ExportTarget:
 def _record_document(rgb_field: str, depth_field: str | None) -> Callable[[ExportSettings, bool], Document]:
     def build(settings: ExportSettings, only_changed: bool) -> Document:
         dataset: dict[str, Any] = {}
-        if block := _block(settings.config, only_changed):
+        if not settings.depth_only and (block := _block(settings.config, only_changed)):
             dataset[rgb_field] = block
         if settings.depth_encoder is not None:
             if depth_field is None:
@@ -374,9 +376,13 @@ def _edit_document(settings: ExportSettings, only_changed: bool) -> Document:
     if source.new_root:
         doc["new_root"] = source.new_root
     op: dict[str, Any] = {"type": operation}
-    if block := _block(settings.config, only_changed):
+    if not settings.depth_only and (block := _block(settings.config, only_changed)):
         op["rgb_encoder"] = block
-    if settings.depth_encoder is not None and (block := _block(settings.depth_encoder, only_changed)):
+    elif settings.depth_only and operation == "reencode_videos":
+        _warn("reencode_videos also re-encodes the RGB videos to --operation.rgb_encoder (LeRobot's default when "
+              "not given) unless they already match it: add your RGB settings to keep them")
+    if settings.depth_encoder is not None and (block := _depth_edit_block(settings.depth_encoder, operation,
+                                                                          only_changed)):
         op[DEPTH_FIELD] = block
     dataset = settings.dataset_settings(only_changed)
     if operation == "reencode_videos" and "encoder_threads" in dataset:
@@ -385,6 +391,25 @@ def _edit_document(settings: ExportSettings, only_changed: bool) -> Document:
         _warn(f"lerobot-edit-dataset {operation} has no {', '.join(dataset)} option; left out")
     doc["operation"] = op
     return doc
+
+
+#: Depth quantizer fields: data, not codec settings (LeRobot 0.6 ``DEPTH_ENCODER_INFO_FIELD_NAMES``).
+DEPTH_QUANTIZER_FIELDS: tuple[str, ...] = ("depth_min", "depth_max", "shift", "use_log")
+
+
+def _depth_edit_block(depth: Any, operation: str, only_changed: bool) -> dict[str, Any]:
+    """The depth block of an edit operation. ``reencode_videos`` transcodes the stored 12-bit codes and keeps the
+    dataset's recorded quantizer (LeRobot 0.6.1 ``reencode_dataset`` preserves ``video.depth_*``), so quantizer
+    fields there would change nothing: they are left out, with a warning when they differ from the defaults."""
+    block = _block(depth, only_changed)
+    if operation != "reencode_videos":
+        return block
+    changed = {k: v for k, v in _changed_fields(depth).items() if k in DEPTH_QUANTIZER_FIELDS}
+    if changed:
+        _warn(f"reencode_videos keeps each depth video's recorded quantizer (it re-encodes the 12-bit codes), so "
+              f"{', '.join(f'{k}={v!r}' for k, v in changed.items())} cannot be applied by it; set them when recording "
+              "(--dataset.depth_encoder.*) or with convert_image_to_video from image storage")
+    return {k: v for k, v in block.items() if k not in DEPTH_QUANTIZER_FIELDS}
 
 
 def flat_limitations(

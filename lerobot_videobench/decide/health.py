@@ -6,7 +6,9 @@ LeRobot's own docs suggest comparing video duration with episode duration and ro
 streaming encoder (the mp4 is shorter than the parquet), ``from_timestamp`` values that drift away from
 the packets' real PTS in long concatenated files, files from merged datasets encoded differently.
 This module checks all of them per (episode, camera), by frame index rather than by float timestamp,
-and checks the streams against the encoder settings LeRobot recorded in ``info.json``.
+and checks the streams against the encoder settings LeRobot recorded in ``info.json``. Depth cameras
+(LeRobot 0.6) are checked the same way, plus what reading them back needs: a known ``depth_unit``, a
+quantizer that can be inverted, and a ``gray12le`` stream (what LeRobot's depth reader decodes).
 
 Cost: by default every video file is only *demuxed* (packet timestamps and keyframe flags, no
 decoding; a few ms per thousand frames), which is enough to count frames, find missing or duplicate
@@ -29,6 +31,7 @@ import numpy as np
 
 from ..encoding import VideoFileError
 from ..encoding.video_files import open_video
+from ..errors import SourceError
 from ..episodes.lerobot import LeRobotDataset, fetch_hub_files, open_hub_dataset, parse_repo_id
 from ..episodes.recorded import RecordedEncoder, differing_settings
 from ..episodes.sources import partial_download_note
@@ -149,6 +152,9 @@ class HealthReport:
     #: Selected episodes listed in meta whose files are not on disk (a partial download): not checked,
     #: not counted as dropped frames.
     missing_episodes: list[int] = field(default_factory=list)
+    #: Per depth camera: ``storage`` (video/image), ``depth_unit`` (None: not recorded) and, for video, the
+    #: ``quantizer`` LeRobot's reader inverts (``depth_min``/``depth_max``/``shift``/``use_log``).
+    depth: dict[str, dict[str, Any]] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
     @property
@@ -173,6 +179,7 @@ class HealthReport:
             "tolerance_frames": self.tolerance_frames, "episode_indices": self.episode_indices,
             "cameras": self.cameras, "ok": self.ok, "problems": self.problems, "warnings": self.warnings,
             "notes": self.notes, "recorded_encoder": self.recorded_encoder, "missing_episodes": self.missing_episodes,
+            "depth": self.depth,
             "frames_expected": self.frames_expected, "frames_dropped": self.frames_dropped,
             "elapsed_s": self.elapsed_s, "episodes": self.table(), "files": [asdict(f) for f in self.files],
         }
@@ -408,6 +415,52 @@ def _recorded_notes(recorded: list[RecordedEncoder]) -> list[str]:
     return notes
 
 
+#: What LeRobot's depth reader decodes (``to_ndarray("gray12le")``); LeRobot's writer always produces it.
+DEPTH_PIX_FMT = "gray12le"
+
+
+def _check_depth(ds: LeRobotDataset, key: str, report: HealthReport) -> None:
+    """A depth camera's metadata: the unit and quantizer a reader needs; the facts go to ``report.depth``."""
+    storage = ds.cameras[key]["dtype"]
+    entry: dict[str, Any] = {"storage": storage, "depth_unit": None, "quantizer": None}
+    try:
+        entry["depth_unit"] = ds.depth_unit(key)
+    except SourceError as exc:
+        report.problems.append(str(exc))
+        entry["depth_unit"] = ds.feature_info(key).get("depth_unit")
+    if entry["depth_unit"] is None:
+        report.notes.append(
+            f"depth camera {key}: info.json records no depth_unit; LeRobot returns its frames as stored, without "
+            "unit conversion"
+            + (" (the video is dequantized to the requested unit either way)" if storage == "video" else "")
+        )
+    if storage == "video":
+        try:
+            entry["quantizer"] = ds.depth_quantizer(key)
+        except SourceError as exc:
+            report.problems.append(str(exc))
+        info = ds.feature_info(key)
+        absent = [f"video.{n}" for n in ("depth_min", "depth_max", "shift", "use_log")
+                  if info.get(f"video.{n}") is None]
+        if absent:
+            report.notes.append(
+                f"depth camera {key}: info.json records no {', '.join(absent)}; LeRobot's reader dequantizes with "
+                "its defaults for them (0.01-10 m, shift 3.5 m, log), which is wrong if the video was recorded "
+                "otherwise"
+            )
+    report.depth[key] = entry
+
+
+def _check_depth_stream(fh: FileHealth) -> list[str]:
+    if fh.pix_fmt is None or fh.pix_fmt == DEPTH_PIX_FMT:
+        return []
+    return [
+        f"{fh.file} (depth camera {fh.camera}, episode(s) {_indices(fh.episodes)}): pix_fmt is {fh.pix_fmt}, but "
+        f"LeRobot's depth reader decodes {DEPTH_PIX_FMT} 12-bit codes: the frames it returns are converted, not the "
+        "quantized depth that was recorded"
+    ]
+
+
 def _stream_summary(files: list[FileHealth]) -> dict[str, Any]:
     readable = [f for f in files if f.codec is not None]
     intervals = [f.max_keyframe_interval for f in readable if f.max_keyframe_interval]
@@ -541,7 +594,8 @@ def check_health(
         raise ValueError(f"tolerance_frames={tolerance_frames!r} must be a positive number of frames")
     t0 = time.perf_counter()
     ds, repo_id = _open(dataset, token)
-    eps, cams = ds.select_episodes(episodes), ds.select_cameras(cameras)
+    # every camera by default, depth ones included: a health check skips nothing it was not told to
+    eps, cams = ds.select_episodes(episodes), ds.select_cameras(cameras, "all" if cameras is None else None)
     fps = ds.fps
     video_cams = [k for k in cams if ds.cameras[k]["dtype"] == "video"]
     report = HealthReport(
@@ -551,6 +605,8 @@ def check_health(
     for key in cams:
         if key not in video_cams:
             report.warnings.append(f"camera {key} is stored as images: only the data row counts are checked")
+        if ds.is_depth(key):
+            _check_depth(ds, key, report)
     if repo_id is not None and video_cams:
         fetch_hub_files(ds, repo_id, ds.needed_files(eps, video_cams), token=token)
     # a local partial download: episodes with none of their files on disk are skipped, with one line
@@ -595,6 +651,8 @@ def check_health(
             if fh.codec is not None:
                 problems, warnings = _check_stream(fh, expected_info, fps, reference)
                 gop_problems, gop_warnings = _check_gop(fh, rec.g, max(lengths))
+                if ds.is_depth(key):
+                    problems += _check_depth_stream(fh)
                 report.problems += problems + gop_problems
                 report.warnings += warnings + gop_warnings
                 reference = reference or fh

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..bench.summary import exclusions, summarize, usable
-from ..encoding import VideoEncoderConfig, camera_encoder_defaults
+from ..encoding import DepthEncoderConfig, VideoEncoderConfig, camera_encoder_defaults, depth_encoder_defaults
 from ..errors import InvalidValueError
-from .constraints import Constraints, select_results
+from .constraints import Constraints, decision_kind, depth_stat_column, left_out_kind_note, select_results
 from .lossy import lossy_source_notes
 
 #: Objective name -> (column of the summary table, "min" or "max").
@@ -31,7 +31,18 @@ OBJECTIVES: dict[str, tuple[str, str]] = {
     "load_ms": ("load_1_frame_p50_ms", "min"),
     "load_1_frame_p95_ms": ("load_1_frame_p95_ms", "min"),
     "load_6_frames_p50_ms": ("load_6_frames_p50_ms", "min"),
+    # depth cameras: error in mm against the source depth (smaller is better)
+    "depth_mean_mm": ("depth_mean_mm", "min"),
+    "depth_median_mm": ("depth_median_mm", "min"),
+    "depth_p95_mm": ("depth_p95_mm", "min"),
+    "depth_p99_mm": ("depth_p99_mm", "min"),
+    "depth_max_mm": ("depth_max_mm", "min"),
+    "depth_edge_mean_mm": ("depth_edge_mean_mm", "min"),
+    "depth_edge_max_mm": ("depth_edge_max_mm", "min"),
 }
+#: Default objectives per camera kind: size against quality (SSIM for RGB, p95 error in mm for depth).
+DEFAULT_OBJECTIVES: dict[str, tuple[str, ...]] = {"rgb": ("bytes_per_frame", "ssim_mean"),
+                                                   "depth": ("bytes_per_frame", "depth_p95_mm")}
 
 
 def pareto_mask(values: np.ndarray, senses: list[str]) -> np.ndarray:
@@ -66,7 +77,7 @@ def _per_config(results: Any) -> Any:
 
 def pareto_front(
     results: Any,
-    objectives: tuple[str, ...] | list[str] = ("bytes_per_frame", "ssim_mean"),
+    objectives: tuple[str, ...] | list[str] | None = None,
     *,
     constraints: Constraints | None = None,
 ) -> Any:
@@ -77,9 +88,21 @@ def pareto_front(
     hazard on any episode stays in the table (``excluded`` says why) but is never on the front.
     ``constraints`` selects the trials (source,
     episodes, camera; codecs) and, like every decision, refuses a store mixing frame rates or differently
-    sized sources unless it allows mixing.
+    sized sources unless it allows mixing. RGB and depth cameras are never on one front: the selection is
+    of one kind (``constraints.kind``, else the store's; RGB when it holds both), and ``objectives``
+    default to :data:`DEFAULT_OBJECTIVES` of that kind (depth: size against p95 error in mm).
     """
+    kind = decision_kind(results, constraints) if results is not None and len(results) else "rgb"
+    if objectives is None:
+        objectives = DEFAULT_OBJECTIVES[kind]
     objectives = list(objectives)
+    wrong = [o for o in objectives if (o.startswith("depth_") and kind == "rgb")
+             or (o.split("_")[0] in ("ssim", "psnr") and kind == "depth")]
+    if wrong:
+        raise InvalidValueError(
+            f"objectives {wrong} do not measure {kind} cameras; " + (
+                "depth objectives need --kind depth and depth results" if kind == "rgb"
+                else "depth cameras are judged on depth_*_mm errors, e.g. depth_p95_mm"))
     unknown = [o for o in objectives if o not in OBJECTIVES]
     if unknown or not 2 <= len(objectives) <= 3:
         raise ValueError(f"objectives={objectives} must be 2 or 3 names among {sorted(OBJECTIVES)}")
@@ -144,7 +167,12 @@ def config_from_row(row: Any) -> tuple[VideoEncoderConfig, int | None]:
     """Rebuild the ``VideoEncoderConfig`` (and threads) of a results row (``config.*`` columns or short names)."""
     get = row.get if hasattr(row, "get") else (lambda k, d=None: getattr(row, k, d))
     fields_ = {}
-    for name in ("vcodec", "pix_fmt", "g", "crf", "preset", "fast_decode", "extra_options"):
+    depth_min = get("config.depth_min", get("depth_min", None))
+    is_depth = get("kind", None) == "depth" or (isinstance(depth_min, (int, float)) and depth_min == depth_min)
+    names = ("vcodec", "pix_fmt", "g", "crf", "preset", "fast_decode", "extra_options")
+    if is_depth:
+        names += ("depth_min", "depth_max", "shift", "use_log")
+    for name in names:
         value = get(f"config.{name}", get(name, None))
         if isinstance(value, float) and np.isnan(value):
             value = None
@@ -154,13 +182,22 @@ def config_from_row(row: Any) -> tuple[VideoEncoderConfig, int | None]:
             value = int(value)
         if isinstance(value, float) and value.is_integer() and name in ("crf", "preset") and get("config.vcodec", get("vcodec")) == "libsvtav1":
             value = int(value)
+        if isinstance(value, (np.bool_,)):
+            value = bool(value)
+        if isinstance(value, np.floating):
+            value = float(value)
+        if name == "use_log" and isinstance(value, float):
+            value = bool(value)
+        if name == "extra_options" and value is None and is_depth:
+            value = {}  # stored explicitly: None would bring back the lossless default
         if value is not None:
             fields_[name] = value
     if "g" not in fields_:
         fields_["g"] = None
     threads = get("encoder_threads", None)
     threads = None if threads is None or (isinstance(threads, float) and np.isnan(threads)) else int(threads)
-    return VideoEncoderConfig.unchecked(**fields_), threads
+    cls = DepthEncoderConfig if is_depth else VideoEncoderConfig
+    return cls.unchecked(**fields_), threads
 
 
 def constraint_checks(table: Any, constraints: Constraints, *, realtime: bool = True) -> dict[str, tuple[str, str, float]]:
@@ -172,6 +209,8 @@ def constraint_checks(table: Any, constraints: Constraints, *, realtime: bool = 
     """
     c = constraints
     checks: dict[str, tuple[str, str, float]] = {}
+    if c.max_depth_error_mm is not None:
+        checks["max_depth_error_mm"] = (depth_stat_column(c.depth_stat), "min", float(c.max_depth_error_mm))
     if c.min_ssim is not None:
         checks["min_ssim"] = (f"ssim_{c.quality_stat}", "max", float(c.min_ssim))
     if c.min_psnr is not None:
@@ -226,8 +265,10 @@ def smallest(table: Any) -> Any:
 
 
 def _is_default(row: Any) -> bool:
+    """LeRobot's default for the row's kind (RGB: libsvtav1 crf30 g2; depth: hevc gray12le lossless)."""
     config, threads = config_from_row(row)
-    return config == camera_encoder_defaults() and threads is None
+    default = depth_encoder_defaults() if isinstance(config, DepthEncoderConfig) else camera_encoder_defaults()
+    return config == default and threads is None
 
 
 def recommend(
@@ -260,6 +301,7 @@ def recommend(
     if results is None or len(results) == 0:
         raise InvalidValueError("results are empty: run a sweep first")
     c = Constraints.for_results(results, constraints, **overrides)
+    kind = decision_kind(results, c)
     selected = select_results(results, c)
     table = _per_config(selected)
     if not (table["trials"] > table["failed"]).any():
@@ -270,10 +312,12 @@ def recommend(
     table = usable(table).reset_index(drop=True)
     quality_stat = c.quality_stat
     ssim_col, psnr_col = f"ssim_{quality_stat}", f"psnr_{quality_stat}"
+    quality_cols = [ssim_col, psnr_col] if kind == "rgb" else [depth_stat_column(c.depth_stat), "depth_max_mm"]
     need_fps = c.required_encode_fps
     checks = constraint_checks(table, c)
 
-    constraints_out = {**c.to_dict(), "required_encode_fps": need_fps, "ssim_flavour": _flavour(selected)}
+    constraints_out = {**c.to_dict(), "kind": kind, "required_encode_fps": need_fps,
+                       "ssim_flavour": _flavour(selected) if kind == "rgb" else None}
     measured = table  # before the codec filter: LeRobot's default stays the reference when filtered out
     if c.codecs:
         codecs = list(c.codecs)
@@ -299,7 +343,9 @@ def recommend(
             if passes[name].any():
                 continue
             gap = thr - best if sense == "max" else best - thr
-            failures[name] = f"{col} best measured {best:.4g}, needs {'>=' if sense == 'max' else '<='} {thr:.4g} (short by {gap:.4g})"
+            unit = " mm" if col.endswith("_mm") else ""
+            failures[name] = (f"{col} best measured {best:.4g}{unit}, needs {'>=' if sense == 'max' else '<='} "
+                              f"{thr:.4g}{unit} (short by {gap:.4g}{unit})")
         if not failures:
             failures["combination"] = "each constraint is met by some configuration, but no configuration meets all"
         lines = ["No measured configuration meets every constraint."] + [f"{k}: {v}" for k, v in failures.items()]
@@ -312,7 +358,11 @@ def recommend(
     smaller = by_size[by_size["bytes_per_frame"] < winner["bytes_per_frame"]]
     binding = sorted({name for name in checks for i in smaller.index if not bool(passes[name].fillna(False)[i])})
     runners = by_size[by_size["_ok"]].iloc[1:4]
-    metric_cols = ["bytes_per_frame", "bits_per_pixel", "size_ratio_png", ssim_col, psnr_col, "encode_fps",
+    quality_metrics = [ssim_col, psnr_col] if kind == "rgb" else list(dict.fromkeys(
+        [depth_stat_column(c.depth_stat), "depth_mean_mm", "depth_p95_mm", "depth_max_mm", "depth_edge_mean_mm",
+         "depth_frac_over_1cm", "depth_invalid_kept", "depth_floor_p95_mm", "depth_floor_max_mm",
+         "depth_codec_max_mm"]))
+    metric_cols = ["bytes_per_frame", "bits_per_pixel", "size_ratio_png", *quality_metrics, "encode_fps",
                    "encode_fps_min", "realtime_factor", "load_1_frame_p50_ms", "load_1_frame_p95_ms"]
     pick = lambda r: {c: (None if c not in r or r[c] != r[c] else float(r[c])) for c in metric_cols}  # noqa: E731
     rec = Recommendation(True, config, threads, str(winner["label"]), metrics=pick(winner), constraints=constraints,
@@ -321,9 +371,11 @@ def recommend(
     everything = _per_config(selected)  # the default is the reference even when it is itself excluded
     defaults = everything[[_is_default(r) for _, r in everything.iterrows()]]
     if len(defaults):
-        rec.vs_default = _vs_default(selected, winner, defaults.iloc[0], ssim_col, psnr_col)
+        rec.vs_default = _vs_default(selected, winner, defaults.iloc[0], *quality_cols)
     rec.ties, noise_lines = _speed_ties(winner, smaller, checks, passes)
     rec.notes = _measurement_notes(selected, table)
+    if note := left_out_kind_note(select_results(results, c.replace(kind=None)) if c.kind else results, c):
+        rec.notes.append(note)
     rec.rationale = _rationale(rec, checks, smaller, passes, len(table)) + excluded + noise_lines + rec.notes
     return rec
 
@@ -437,17 +489,35 @@ def _ratio(a: Any, b: Any) -> float:
     return a / b if b else float("nan")
 
 
+def _mm(value: Any, digits: int = 1) -> str:
+    return "-" if value is None or value != value else f"{float(value):.{digits}f} mm"
+
+
 def _rationale(rec: Recommendation, checks: dict, smaller: Any, passes: dict, n: int) -> list[str]:
     m = rec.metrics
     c = rec.constraints
+    depth = c.get("kind") == "depth"
     encode = m["encode_fps"] if m.get("encode_fps_min") is None else m["encode_fps_min"]
     lines = [f"{rec.label}: the smallest of the configurations meeting every constraint ({n} measured)."]
-    lines.append(
-        f"size {m['bytes_per_frame'] / 1000:.1f} KB/frame ({m['bits_per_pixel']:.3f} bpp), SSIM {c['quality_stat']} "
-        f"{m.get('ssim_' + c['quality_stat']) or float('nan'):.4f}, PSNR {m.get('psnr_' + c['quality_stat']) or float('nan'):.2f} dB, "
-        f"encode {encode:.0f} fps on its slowest episode (needs {c['required_encode_fps']:.0f} for {c['cameras']} "
-        f"camera(s) at {c['fps']} fps x{c['headroom']:g})"
-    )
+    speed = (f"encode {encode:.0f} fps on its slowest episode (needs {c['required_encode_fps']:.0f} for {c['cameras']} "
+             f"camera(s) at {c['fps']} fps x{c['headroom']:g})")
+    if depth:
+        stat = c["depth_stat"]
+        lines.append(
+            f"size {m['bytes_per_frame'] / 1000:.1f} KB/frame ({m['bits_per_pixel']:.3f} bpp), depth error against the "
+            f"source: {stat} {_mm(m.get(depth_stat_column(stat)))}, mean {_mm(m.get('depth_mean_mm'), 2)}, max "
+            f"{_mm(m.get('depth_max_mm'), 0)}, edge mean {_mm(m.get('depth_edge_mean_mm'))}, "
+            f"{100 * (m.get('depth_frac_over_1cm') or 0):.2f} % of pixels off by > 1 cm; {speed}")
+        lines.append(
+            f"Quantization floor (the 12-bit mapping alone, no codec) of its quantizer: p95 "
+            f"{_mm(m.get('depth_floor_p95_mm'))}, max {_mm(m.get('depth_floor_max_mm'), 0)}; the codec adds up to "
+            f"{_mm(m.get('depth_codec_max_mm'), 0)}.")
+    else:
+        lines.append(
+            f"size {m['bytes_per_frame'] / 1000:.1f} KB/frame ({m['bits_per_pixel']:.3f} bpp), SSIM {c['quality_stat']} "
+            f"{m.get('ssim_' + c['quality_stat']) or float('nan'):.4f}, PSNR {m.get('psnr_' + c['quality_stat']) or float('nan'):.2f} dB, "
+            + speed
+        )
     if rec.binding:
         lines.append(f"Binding constraints (they rule out {len(smaller)} smaller configuration(s)): {', '.join(rec.binding)}.")
     else:
@@ -455,7 +525,12 @@ def _rationale(rec: Recommendation, checks: dict, smaller: Any, passes: dict, n:
     if rec.runners_up:
         ups = ", ".join(f"{r['label']} ({r['bytes_per_frame'] / 1000:.1f} KB/frame)" for r in rec.runners_up)
         lines.append(f"Runners-up: {ups}.")
-    if rec.vs_default:
+    if rec.vs_default and depth:
+        v = rec.vs_default
+        lines.append(
+            f"Against LeRobot's depth default (hevc gray12le lossless, g2) on the {v['episodes'] or ''} episode(s) both "
+            f"measured: bytes x{v['bytes']:.2f}, encode fps x{v['encode_fps']:.2f}, load time x{v['load_ms']:.2f}.")
+    elif rec.vs_default:
         v = rec.vs_default
         q = "ssim_" + c["quality_stat"]
         lines.append(

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from ..bench.store import ResultStore
 from ..bench.summary import is_hazard
 from ..bench.trial import MeasureSettings, TrialSpec, relevant_versions, run_trial, trial_key
-from ..encoding import VideoEncoderConfig
+from ..encoding import DepthEncoderConfig, VideoEncoderConfig
 from ..episodes import Episode
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,10 @@ class SearchResult:
 
     @property
     def column(self) -> str:
+        if self.metric == "depth":
+            from ..bench.depth_metrics import depth_column
+
+            return depth_column(self.stat)
         return f"{self.metric}_{self.stat}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,7 +93,7 @@ class SearchResult:
             "target": self.target,
             "metric": self.metric,
             "stat": self.stat,
-            "aggregate": "min over episodes",
+            "aggregate": "max over episodes" if self.metric == "depth" else "min over episodes",
             "crf_range": list(self.crf_range),
             "probes": [p._asdict() for p in self.probes],
             "encodes": self.encodes,
@@ -106,7 +110,8 @@ class _Prober:
     """Measures one crf on every episode, through the store when there is one; remembers answers."""
 
     def __init__(self, episodes: list[Episode], make_spec: Any, column: str, store: ResultStore | None,
-                 settings: MeasureSettings) -> None:
+                 settings: MeasureSettings, *, negate: bool = False) -> None:
+        self.negate = negate  # an error (smaller is better, rises with crf): searched as its negative
         self.episodes = episodes
         self.make_spec = make_spec
         self.column = column
@@ -145,7 +150,7 @@ class _Prober:
             self.hazards[crf] = f"decode hazard on {len(issues)} of {len(rows)} episode(s): {issues[0]}"
 
     def _aggregate(self, rows: list[dict[str, Any]]) -> tuple[float, float | None]:
-        values = [float(r.get(self.column, math.nan)) for r in rows]
+        values = [float(r.get(self.column, math.nan)) * (-1.0 if self.negate else 1.0) for r in rows]
         quality = math.nan if any(math.isnan(v) for v in values) else min(values)
         sizes = [r.get("bytes_per_frame") for r in rows]
         size = sum(sizes) / len(sizes) if all(s is not None for s in sizes) else None
@@ -233,6 +238,9 @@ def search_crf(
     crf_range: tuple[int, int] | None = None,
     store: str | os.PathLike | ResultStore | None = None,
     settings: MeasureSettings | None = None,
+    max_depth_error_mm: float | None = None,
+    depth_stat: str = "p95",
+    depth_quantizer: dict[str, Any] | None = None,
 ) -> SearchResult:
     """The highest integer crf whose quality meets the target on every episode, with few encodes.
 
@@ -241,11 +249,18 @@ def search_crf(
     ``q(crf + 1) < target`` unless crf is the top of the range. ``settings`` default to the sweep's
     (``MeasureSettings()``) so probes and sweeps share store entries. When even the lowest crf
     misses the target, ``found`` is False and the message gives the best quality reached.
+
+    Depth cameras: ``max_depth_error_mm`` on ``depth_stat`` (the worst episode's) searches the highest crf of
+    a lossy ``DepthEncoderConfig`` (x265 lossless off; ``depth_quantizer`` overrides depth_min/depth_max/
+    shift/use_log) whose error stays within the limit; pix_fmt is gray12le.
     """
     episodes = [episodes] if isinstance(episodes, Episode) else list(episodes)
     if not episodes:
         raise ValueError("episodes is empty: load at least one episode (lerobot_videobench.load_episodes)")
     vcodec = {"av1": "libsvtav1"}.get(vcodec, vcodec)
+    if max_depth_error_mm is not None or any(ep.is_depth for ep in episodes):
+        return _search_depth(episodes, vcodec, g, preset, encoder_threads, max_depth_error_mm, depth_stat,
+                             depth_quantizer, crf_range, store, settings, target_ssim, target_psnr)
     metric, target, (lo, hi) = _validate(vcodec, target_ssim, target_psnr, stat, crf_range)
     # Validate the configuration once (ValueError naming the field) before any encode.
     base = VideoEncoderConfig(vcodec=vcodec, pix_fmt=pix_fmt, g=g, crf=lo, preset=preset, fast_decode=fast_decode)
@@ -296,6 +311,65 @@ def search_crf(
         # the verdict only: the cost (encodes, reused, full grid) is in its own fields, printed once by faces
         result.message = (f"crf {good}: {tag} {result.quality:.5g} >= {target:.5g}, crf {good + 1} gives "
                           f"{probe.known[good + 1][0]:.5g}")
+    return result
+
+
+def _search_depth(episodes: list[Episode], vcodec: str, g: int | None, preset: Any, encoder_threads: int | None,
+                  limit: float | None, stat: str, quantizer: dict[str, Any] | None, crf_range: Any, store: Any,
+                  settings: MeasureSettings | None, target_ssim: Any, target_psnr: Any) -> SearchResult:
+    """:func:`search_crf` for depth cameras: the error in mm must stay <= ``limit`` (searched as -error)."""
+    from ..bench.depth_metrics import DEPTH_STATS, depth_column
+    from ..bench.grid import AOM_DEPTH_SPEED, DEPTH_CODECS
+    from ..errors import InvalidValueError
+
+    if not all(ep.is_depth for ep in episodes):
+        raise InvalidValueError("a depth error limit searches depth cameras only; these episodes include RGB cameras")
+    if target_ssim is not None or target_psnr is not None:
+        raise InvalidValueError("SSIM/PSNR targets do not apply to depth cameras: give max_depth_error_mm")
+    if limit is None:
+        raise InvalidValueError("depth cameras are searched on an error limit: give max_depth_error_mm "
+                                "(--max-depth-error-mm)")
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not math.isfinite(limit) or limit <= 0:
+        raise InvalidValueError(f"max_depth_error_mm={limit!r} must be a number of mm > 0")
+    if stat not in DEPTH_STATS:
+        raise InvalidValueError(f"depth_stat={stat!r} must be one of {list(DEPTH_STATS)}")
+    if vcodec not in DEPTH_CODECS:
+        raise InvalidValueError(f"vcodec={vcodec!r} cannot encode depth (12-bit gray); use {' or '.join(DEPTH_CODECS)}")
+    _, _, (lo, hi) = _validate(vcodec, 0.5, None, "mean", crf_range)
+    extra = dict(AOM_DEPTH_SPEED) if vcodec == "libaom-av1" else {}
+
+    def make_spec(crf: int) -> TrialSpec:
+        return TrialSpec(DepthEncoderConfig(vcodec=vcodec, g=g, crf=crf, preset=preset, extra_options=dict(extra),
+                                            **(quantizer or {})), encoder_threads)
+
+    make_spec(lo)  # validate once, before any encode
+    store = ResultStore(store) if store is not None and not isinstance(store, ResultStore) else store
+    column = depth_column(stat)
+    probe = _Prober(episodes, make_spec, column, store, settings or MeasureSettings(), negate=True)
+    result = SearchResult(False, None, None, None, float(limit), "depth", stat, (lo, hi), episodes=len(episodes),
+                          full_grid_encodes=(hi - lo + 1) * len(episodes))
+    target = -float(limit)
+    good, bad = _initial_bracket(probe.stored(range(lo, hi + 1)), target, probe)
+    start = START_CRF.get(vcodec, (lo + hi) // 2)
+    good = find_crossing(probe, target, lo, hi, start=start, good=good, bad=bad)
+    result.probes = [Probe(c, -q, cached) for c, (q, cached, _) in probe.known.items()]
+    result.encodes, result.cached = probe.encodes, probe.cached
+    result.hazards = dict(sorted(probe.hazards.items()))
+    tag = f"{column} (max over {len(episodes)} episode(s))"
+    if good is None:
+        best_crf = max(probe.known, key=lambda c: probe.known[c][0])
+        result.message = (f"limit unreachable: even crf {best_crf} gives {tag} {-probe.known[best_crf][0]:.4g} mm, "
+                          f"over {limit:.4g} mm (lossless, LeRobot's default, has no codec error)")
+        return result
+    q, _, result.bytes_per_frame = probe.known[good]
+    result.crf, result.quality = good, -q
+    if good in probe.hazards:
+        result.message = f"crf {good} meets the limit but is not recommended: {probe.hazards[good]}"
+        return result
+    result.found, result.config = True, make_spec(good).config
+    above = f", crf {good + 1} gives {-probe.known[good + 1][0]:.4g} mm" if good + 1 in probe.known else ""
+    result.message = (f"crf {good}: {tag} {result.quality:.4g} mm <= {limit:.4g} mm{above}; {result.encodes} "
+                      f"encode(s) run, {result.cached} reused, against {result.full_grid_encodes} for the full crf grid")
     return result
 
 

@@ -11,6 +11,10 @@ load time and even correctness differ between them:
   decode forward converting every decoded frame to RGB until the last query, nearest frame per query;
   FFmpeg's default decoder threading.
 
+Depth videos (LeRobot 0.6) are always read by the ``pyav`` path as ``gray12le`` 12-bit codes, whatever the
+training backend says (``decode_video_frames`` falls back to PyAV for ``is_depth``): ``is_depth=True`` does
+the same here, returning ``(N, 1, H, W)`` ``uint16`` codes.
+
 Both then apply LeRobot's tolerance check: every query's nearest returned frame must be within
 ``tolerance_s`` of it, else :class:`FrameTimestampError` (training skips or crashes on such an item).
 torchcodec (and torch) are imported lazily: the package runs without them.
@@ -36,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 #: LeRobot's default ``tolerance_s`` (``LeRobotDataset`` and ``lerobot-train``).
 DEFAULT_TOLERANCE_S = 1e-4
+#: The only backend LeRobot 0.6 decodes depth videos with (``decode_video_frames(..., is_depth=True)``).
+DEPTH_DECODER = "pyav"
 #: LeRobot's ``DEFAULT_DECODER_CACHE_SIZE``: decoders a training process keeps open.
 DECODER_CACHE_SIZE = 100
 
@@ -80,7 +86,8 @@ class PyAVDecoder:
 
     name = "pyav"
 
-    def decode(self, path: str | os.PathLike, timestamps: Sequence[float], tolerance_s: float = DEFAULT_TOLERANCE_S) -> DecodedFrames:
+    def decode(self, path: str | os.PathLike, timestamps: Sequence[float], tolerance_s: float = DEFAULT_TOLERANCE_S,
+               is_depth: bool = False) -> DecodedFrames:
         import av
 
         path = str(path)
@@ -95,7 +102,10 @@ class PyAVDecoder:
                     continue
                 ts = float(frame.pts * stream.time_base)
                 # LeRobot converts every decoded frame to a contiguous CHW array: the user pays it
-                loaded.append(np.ascontiguousarray(frame.to_ndarray(format="rgb24").transpose(2, 0, 1)))
+                if is_depth:  # 12-bit codes, (1, H, W), as LeRobot's depth branch
+                    loaded.append(np.ascontiguousarray(frame.to_ndarray(format="gray12le")[None]))
+                else:
+                    loaded.append(np.ascontiguousarray(frame.to_ndarray(format="rgb24").transpose(2, 0, 1)))
                 loaded_ts.append(ts)
                 if ts >= last_ts:
                     break
@@ -233,10 +243,16 @@ def decode_frames(
     *,
     backend: str | None = None,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
+    is_depth: bool = False,
 ) -> DecodedFrames:
-    """The frames a LeRobot training process gets for ``timestamps`` (seconds into the file) of ``path``."""
+    """The frames a LeRobot training process gets for ``timestamps`` (seconds into the file) of ``path``.
+
+    ``is_depth``: a depth video, read as LeRobot 0.6 reads it whatever ``backend`` says: PyAV, ``gray12le``
+    codes ``(N, 1, H, W)`` (dequantizing them is the caller's step, as in LeRobot's dataset reader)."""
     if not len(timestamps):
         raise InvalidValueError("timestamps is empty: give at least one query timestamp")
+    if is_depth:
+        return get_decoder(DEPTH_DECODER).decode(path, timestamps, tolerance_s, is_depth=True)
     return get_decoder(backend).decode(path, timestamps, tolerance_s)
 
 

@@ -1,8 +1,10 @@
-"""Where frames come from: every source (LeRobot datasets local or on the Hub, video files, PNG folders,
-the built-in sample) yields the same :class:`Episode`."""
+"""Where frames come from: every source (LeRobot datasets local or on the Hub, video files, PNG and TIFF
+folders, the built-in sample) yields the same :class:`Episode`: HxWx3 ``uint8`` for an RGB camera, HxW
+``uint16`` mm for a depth camera."""
 
 from .episode import (
     ArrayFrames,
+    DepthSpec,
     Episode,
     RawFrameFile,
     Provenance,
@@ -10,7 +12,15 @@ from .episode import (
     episode_from_arrays,
     file_source_id,
 )
-from .files import PngFolderFrames, VideoClipFrames, load_png_folder, load_video_file
+from .files import (
+    DepthClipFrames,
+    DepthImageFrames,
+    PngFolderFrames,
+    VideoClipFrames,
+    load_png_folder,
+    load_tiff_folder,
+    load_video_file,
+)
 from .lerobot import LeRobotDataset, ParquetImageFrames
 from .recorded import RecordedEncoder, recorded_encoder
 from .sample import available_samples, sample_dir
@@ -28,6 +38,9 @@ from .writer import write_lerobot_dataset
 __all__ = [
     "ArrayFrames",
     "CameraInfo",
+    "DepthClipFrames",
+    "DepthImageFrames",
+    "DepthSpec",
     "Episode",
     "LeRobotDataset",
     "RawFrameFile",
@@ -45,6 +58,7 @@ __all__ = [
     "file_source_id",
     "load_episodes",
     "load_png_folder",
+    "load_tiff_folder",
     "load_video_file",
     "recorded_encoder",
     "register_source_kind",

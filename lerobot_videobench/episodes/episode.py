@@ -1,8 +1,10 @@
-"""``Episode``: one camera of one episode, whatever its source, as a re-iterable stream of RGB frames.
+"""``Episode``: one camera of one episode, whatever its source, as a re-iterable stream of frames.
 
 Frames are produced by a *frame reader*: a small picklable callable (a dataclass with ``__call__``)
-returning a fresh iterator of HxWx3 uint8 arrays each time, so an episode can be shipped to a worker
-process or a Dask worker and read there, and memory never grows with episode length.
+returning a fresh iterator of arrays each time, so an episode can be shipped to a worker process or a
+Dask worker and read there, and memory never grows with episode length. An RGB camera yields HxWx3
+``uint8``; a depth camera (``Episode.depth`` set) yields HxW ``uint16`` millimetres whatever its source
+stored (metres, mm, LeRobot's 12-bit quantized video), so every layer above handles one depth layout.
 """
 
 from __future__ import annotations
@@ -61,6 +63,34 @@ class Provenance:
         }
 
 
+@dataclass(frozen=True)
+class DepthSpec:
+    """What makes an episode a depth camera, and how its source stored depth.
+
+    Frames are always yielded as HxW ``uint16`` millimetres (0 = no return). ``source_unit`` is what the
+    source held (``"mm"`` or ``"m"``, LeRobot's ``depth_unit``); ``quantizer`` holds the source video's
+    recorded ``depth_min`` / ``depth_max`` / ``shift`` / ``use_log`` when the depth was already 12-bit
+    quantized by LeRobot (its frames are then lossy at the quantizer's resolution), else ``None``.
+    """
+
+    source_unit: str = "mm"
+    quantizer: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_unit": self.source_unit, "quantizer": dict(self.quantizer) if self.quantizer else None}
+
+
+#: Frame layouts of the two kinds of camera: (trailing shape after H, W; dtype).
+RGB_LAYOUT: tuple[tuple[int, ...], str] = ((3,), "uint8")
+DEPTH_LAYOUT: tuple[tuple[int, ...], str] = ((), "uint16")
+
+
+def layout_tag(width: int, height: int, depth: bool) -> str:
+    """The header hashed before the frame bytes: RGB keeps its historical ``WxHx3`` (fingerprints of
+    stored results stay valid); depth says so, so equal bytes never alias an RGB episode."""
+    return f"{width}x{height}x1-u16mm" if depth else f"{width}x{height}x3"
+
+
 @dataclass(frozen=True, eq=False)
 class _Limited:
     reader: FrameReader
@@ -72,7 +102,8 @@ class _Limited:
 
 @dataclass(frozen=True, eq=False)
 class RawFrameFile:
-    """Frames read back from the raw frame cache: a ``uint8`` file of shape (N, H, W, 3).
+    """Frames read back from the raw frame cache: a file of shape (N, H, W, 3) ``uint8`` (RGB) or
+    (N, H, W) ``uint16`` (depth, mm), named by ``dtype``.
 
     Sequential passes read one frame at a time into a fresh array (the OS page cache makes repeat
     passes cheap) rather than through a memory map, whose touched pages would count in the reader's
@@ -81,25 +112,28 @@ class RawFrameFile:
     """
 
     path: str
-    shape: tuple[int, int, int, int]
+    shape: tuple[int, ...]
+    dtype: str = "uint8"
 
     def __call__(self) -> Iterator[np.ndarray]:
         frame_shape = self.shape[1:]
         with open(self.path, "rb", buffering=0) as f:
             for _ in range(self.shape[0]):
-                frame = np.empty(frame_shape, dtype=np.uint8)
+                frame = np.empty(frame_shape, dtype=self.dtype)
                 if f.readinto(memoryview(frame).cast("B")) != frame.nbytes:
                     raise ValueError(f"frame cache {self.path} is shorter than its {self.shape[0]} frames")
                 yield frame
 
     def frame(self, index: int) -> np.ndarray:
         """Frame ``index`` through a memory map (random access without reading the others)."""
-        return np.array(np.memmap(self.path, dtype=np.uint8, mode="r", shape=self.shape)[index])
+        return np.array(np.memmap(self.path, dtype=self.dtype, mode="r", shape=self.shape)[index])
 
 
 @dataclass(frozen=True, eq=False)
 class Episode:
     """One (episode, camera) pair: shape, rate, provenance and a re-iterable frame stream.
+
+    ``depth`` is set for a depth camera: frames are then HxW ``uint16`` mm instead of HxWx3 RGB.
 
     ``source_id`` is a cheap identity of where the frames are (path, size, mtime, episode, camera,
     frame limit); :meth:`fingerprint` is the content hash of the frames themselves, remembered on
@@ -115,6 +149,21 @@ class Episode:
     provenance: Provenance
     reader: FrameReader = field(repr=False)
     source_id: str = ""
+    depth: DepthSpec | None = None
+
+    @property
+    def is_depth(self) -> bool:
+        return self.depth is not None
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        """Shape of one frame: (H, W, 3) for RGB, (H, W) for depth."""
+        tail, _ = DEPTH_LAYOUT if self.is_depth else RGB_LAYOUT
+        return (self.height, self.width, *tail)
+
+    @property
+    def frame_dtype(self) -> str:
+        return (DEPTH_LAYOUT if self.is_depth else RGB_LAYOUT)[1]
 
     @property
     def key(self) -> str:
@@ -126,7 +175,7 @@ class Episode:
         return self.provenance.lossy
 
     def iter_frames(self) -> Iterator[np.ndarray]:
-        """A fresh iterator over the frames (HxWx3 uint8, RGB), decoded or read on the fly."""
+        """A fresh iterator over the frames (HxWx3 uint8 RGB, or HxW uint16 mm depth), read on the fly."""
         return self.reader()
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -157,7 +206,7 @@ class Episode:
             if hit:
                 return hit
         h = hashlib.blake2b(digest_size=16)
-        h.update(f"{self.width}x{self.height}x3".encode())
+        h.update(layout_tag(self.width, self.height, self.is_depth).encode())
         n = 0
         for frame in self.iter_frames():
             h.update(np.ascontiguousarray(frame).data)
@@ -180,10 +229,10 @@ class Episode:
             return self
         root = Path(cache_dir) if cache_dir else default_cache_dir()
         digest = self.fingerprint(root)
-        shape = (self.num_frames, self.height, self.width, 3)
-        target = root / "frames" / f"{digest}.u8"
+        shape = (self.num_frames, *self.frame_shape)
         from . import frame_cache
 
+        target = frame_cache.entry_path(root, digest, self.is_depth)
         if target.exists() and frame_cache.verified(target, digest, shape):  # size and content hash
             frame_cache.touch(target)
         else:
@@ -198,9 +247,9 @@ class Episode:
                                     "--no-frame-cache") from exc
                 raise
             frame_cache.evict(root, keep=target)
-        return replace(self, reader=RawFrameFile(str(target), shape))
+        return replace(self, reader=RawFrameFile(str(target), shape, self.frame_dtype))
 
-    def _write_cache(self, target: Path, shape: tuple[int, int, int, int]) -> None:
+    def _write_cache(self, target: Path, shape: tuple[int, ...]) -> None:
         """Write the raw frames to ``target`` through a temporary file (a kill leaves no partial entry)."""
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
@@ -208,11 +257,11 @@ class Episode:
             with open(tmp, "wb") as f:
                 n = 0
                 for frame in self.iter_frames():
-                    if frame.shape != shape[1:] or frame.dtype != np.uint8:
+                    if frame.shape != shape[1:] or frame.dtype != np.dtype(self.frame_dtype):
                         # read back with the episode's shape, such frames would be silently scrambled
                         raise ValueError(
                             f"{self.key}: frame {n} is {frame.dtype} {frame.shape}, the episode says "
-                            f"uint8 {shape[1:]} (width={self.width}, height={self.height})"
+                            f"{self.frame_dtype} {shape[1:]} (width={self.width}, height={self.height})"
                         )
                     f.write(np.ascontiguousarray(frame).data)
                     n += 1
@@ -233,6 +282,9 @@ class Episode:
             "height": self.height,
             "num_frames": self.num_frames,
             "source_id": self.source_id,
+            "is_depth": self.is_depth,
+            **({"depth_source_unit": self.depth.source_unit, "depth_source_quantizer": self.depth.quantizer}
+               if self.depth else {}),
             **{f"source_{k}": v for k, v in self.provenance.to_dict().items()},
         }
 
@@ -293,11 +345,27 @@ def episode_from_arrays(
     episode_index: int = 0,
     source: str = "arrays",
     lossy: bool = False,
+    depth_unit: str | None = None,
 ) -> Episode:
-    """Wrap in-memory RGB frames as an :class:`Episode` (tests and synthetic content)."""
+    """Wrap in-memory frames as an :class:`Episode` (tests and synthetic content).
+
+    HxWx3 ``uint8`` frames are RGB. HxW (or HxWx1) frames are depth: integer mm or float m, LeRobot's
+    rule, unless ``depth_unit`` says; they are held as ``uint16`` mm.
+    """
     frames = tuple(np.asarray(f) for f in frames)
     if not frames:
         raise ValueError("frames is empty: an episode needs at least one frame")
+    depth = None
+    first = frames[0]
+    if first.ndim == 2 or (first.ndim == 3 and (first.shape[-1] == 1 or (first.shape[0] == 1 and first.shape[-1] != 3))):
+        from ..encoding.depth import check_depth_frame, depth_to_mm, infer_depth_unit
+
+        unit = depth_unit or infer_depth_unit(frames[0].dtype)
+        frames = tuple(
+            np.clip(np.rint(depth_to_mm(check_depth_frame(f, i), unit)), 0, 65535).astype(np.uint16)
+            for i, f in enumerate(frames)
+        )
+        depth = DepthSpec(source_unit=unit)
     h, w = frames[0].shape[:2]
     digest = hashlib.blake2b(b"".join(np.ascontiguousarray(f).tobytes() for f in frames), digest_size=16)
     return Episode(
@@ -309,5 +377,6 @@ def episode_from_arrays(
         num_frames=len(frames),
         provenance=Provenance(source=source, kind="arrays", lossy=lossy),
         reader=ArrayFrames(frames),
-        source_id=f"arrays:{digest.hexdigest()}",
+        source_id=f"arrays:{digest.hexdigest()}" + (":depth" if depth else ""),
+        depth=depth,
     )

@@ -1,6 +1,7 @@
 """The raw frame cache on disk: what a sweep decodes once per episode and every trial reads.
 
-Entries are ``<cache>/frames/<fingerprint>.u8``: the episode's RGB frames, uncompressed (a sweep reads
+Entries are ``<cache>/frames/<fingerprint>.u8`` (RGB, ``uint8`` HxWx3) or ``.u16`` (depth, ``uint16`` mm
+HxW): the episode's frames, uncompressed (a sweep reads
 each episode twice per configuration; reading raw frames from the page cache is cheaper than decoding).
 That costs ``frames x width x height x 3`` bytes (714 MB for 775 frames of 640x480), so the cache is
 bounded: after a new entry is written the least recently used entries are removed until the total is
@@ -53,30 +54,43 @@ def frames_dir(root: Path) -> Path:
     return Path(root) / "frames"
 
 
+#: Entry suffix by camera kind (RGB, depth).
+SUFFIXES = {False: ".u8", True: ".u16"}
+
+
+def entry_path(root: Path, digest: str, depth: bool = False) -> Path:
+    """Where the frames of the episode with content hash ``digest`` are cached."""
+    return frames_dir(root) / f"{digest}{SUFFIXES[depth]}"
+
+
 def entries(root: Path) -> list[Path]:
     d = frames_dir(root)
-    return sorted(d.glob("*.u8")) if d.is_dir() else []
+    return sorted(p for s in SUFFIXES.values() for p in d.glob(f"*{s}")) if d.is_dir() else []
 
 
-def content_digest(path: Path, width: int, height: int) -> str:
+def content_digest(path: Path, width: int, height: int, depth: bool = False) -> str:
     """The fingerprint of an entry's bytes (same hash as :meth:`Episode.fingerprint`)."""
+    from .episode import layout_tag
+
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{width}x{height}x3".encode())
+    h.update(layout_tag(width, height, depth).encode())
     with open(path, "rb") as f:
         while chunk := f.read(1 << 22):
             h.update(chunk)
     return h.hexdigest()
 
 
-def verified(path: Path, digest: str, shape: tuple[int, int, int, int]) -> bool:
+def verified(path: Path, digest: str, shape: tuple[int, ...]) -> bool:
     """True when the entry has the expected size and its content hashes to its name; a corrupt entry is
-    removed (it would silently give wrong quality figures under the right fingerprint)."""
-    n, height, width, _ = shape
+    removed (it would silently give wrong quality figures under the right fingerprint).
+    ``shape`` is (N, H, W, 3) for RGB and (N, H, W) for depth (2 bytes a pixel)."""
+    depth = len(shape) == 3
+    n, height, width = shape[:3]
     try:
-        if path.stat().st_size != n * height * width * 3:
+        if path.stat().st_size != n * height * width * (2 if depth else 3):
             ok = False
         else:
-            ok = content_digest(path, width, height) == digest
+            ok = content_digest(path, width, height, depth) == digest
     except OSError:
         return False
     if not ok:

@@ -3,6 +3,12 @@
 disk or on the Hugging Face Hub (through ``huggingface_hub``: only ``meta/`` and the files the chosen
 episodes and cameras need are fetched, into the Hub cache, honouring ``HF_HUB_OFFLINE`` and tokens).
 
+Depth cameras (LeRobot 0.6: ``info.is_depth_map``, or the legacy ``video.is_depth_map``, with
+``depth_unit``) are read as LeRobot reads them: a video through PyAV ``gray12le`` and the recorded
+quantizer (``video.depth_min`` / ``depth_max`` / ``shift`` / ``use_log``) back to millimetres; image
+storage as the TIFF (``uint16`` mm or ``float32`` m) LeRobot embeds in the data parquet. Either way the
+episode yields HxW ``uint16`` mm.
+
 Everything that can be checked is checked when the episodes are loaded (metadata, files present,
 frame counts against the episode ``length``), so a sweep never starts on a broken source.
 """
@@ -22,14 +28,25 @@ from typing import Any
 import numpy as np
 
 from ..encoding import VideoFileError
-from ..errors import SourceError
-from .episode import Episode, Provenance, file_source_id
-from .files import VideoClipFrames, encoder_settings, frames_in_clip, is_lossless
+from ..encoding.config import DEPTH_ENCODER_INFO_FIELD_NAMES, DepthEncoderConfig
+from ..errors import InvalidValueError, SourceError
+from .episode import DepthSpec, Episode, Provenance, file_source_id
+from .files import (
+    DepthClipFrames,
+    VideoClipFrames,
+    check_depth_unit,
+    decode_depth_image,
+    encoder_settings,
+    frames_in_clip,
+    is_lossless,
+)
 from .recorded import RecordedEncoder, recorded_encoder
 
 logger = logging.getLogger(__name__)
 
 CAMERA_DTYPES = ("video", "image")
+#: Which cameras ``load_episodes(kind=...)`` returns: RGB cameras, depth cameras, or both.
+CAMERA_KINDS = ("rgb", "depth", "all")
 _REQUIRED_INFO = ("codebase_version", "fps", "features")
 
 
@@ -179,6 +196,8 @@ class ParquetImageFrames:
     episode_index: int
     num_frames: int
     root: str = ""
+    #: Set for a depth camera: its recorded ``depth_unit`` ("" when not recorded: LeRobot's dtype rule).
+    depth_unit: str | None = None
 
     def _cells(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(file, cell) of the episode's rows, in order."""
@@ -224,6 +243,8 @@ class ParquetImageFrames:
         data = self._bytes(cell, file, frame)
         if data is None:
             raise SourceError(f"{self._where(file, frame)}: the image cell holds neither bytes nor a path")
+        if self.depth_unit is not None:
+            return decode_depth_image(data, self._where(file, frame), self.depth_unit or None)
         try:
             with Image.open(io.BytesIO(data)) as im:
                 return np.asarray(im.convert("RGB"))
@@ -302,6 +323,37 @@ class LeRobotDataset:
         feat = self.cameras[key]
         return dict(feat.get("info") or feat.get("video_info") or {})
 
+    def is_depth(self, key: str) -> bool:
+        """Whether camera ``key`` is a depth map: ``is_depth_map`` in its ``info`` (LeRobot 0.6), or the
+        legacy ``video.is_depth_map`` in ``info`` or ``video_info`` (LeRobot's own ``depth_keys`` rule)."""
+        feat = self.cameras[key]
+        blocks = [feat.get("info") or {}, feat.get("video_info") or {}]
+        return any(bool(b.get("is_depth_map") or b.get("video.is_depth_map")) for b in blocks if isinstance(b, dict))
+
+    def depth_unit(self, key: str) -> str | None:
+        """The recorded ``depth_unit`` of depth camera ``key`` (``mm`` or ``m``), None when not recorded;
+        any other value is a ``SourceError``."""
+        unit = self.feature_info(key).get("depth_unit")
+        if unit is None:
+            return None
+        return check_depth_unit(unit, f"{self.root / 'meta' / 'info.json'}: feature {key!r}")
+
+    def depth_quantizer(self, key: str) -> dict[str, Any]:
+        """The quantizer a depth video was recorded with, as LeRobot's reader rebuilds it
+        (``DepthEncoderConfig.from_video_info``: recorded ``video.<field>``, defaults for missing or null
+        ones); checked, so a bad range is one ``SourceError`` line at load time."""
+        info = self.feature_info(key)
+        kwargs = {n: info[f"video.{n}"] for n in sorted(DEPTH_ENCODER_INFO_FIELD_NAMES)
+                  if info.get(f"video.{n}") is not None}
+        try:
+            return DepthEncoderConfig(**kwargs).quantizer()
+        except (TypeError, ValueError) as exc:
+            raise SourceError(f"{self.root / 'meta' / 'info.json'}: feature {key!r} records a depth quantizer "
+                              f"LeRobot cannot invert: {exc}") from exc
+
+    def camera_kind(self, key: str) -> str:
+        return "depth" if self.is_depth(key) else "rgb"
+
     def recorded_encoder(self, key: str) -> RecordedEncoder:
         """The encoder settings ``info.json`` records for camera ``key`` (values, nulls, missing fields)."""
         return recorded_encoder(key, self.feature_info(key))
@@ -320,23 +372,44 @@ class LeRobotDataset:
         raise ValueError(f"{self.source}: cannot tell the resolution of {key!r} from info.json")
 
     # ------------------------------------------------------------------ selection
-    def select_cameras(self, cameras: str | Sequence[str] | None) -> list[str]:
-        """Camera keys by full key or short name (``top`` for ``observation.images.top``)."""
+    def select_cameras(self, cameras: str | Sequence[str] | None, kind: str | None = None) -> list[str]:
+        """Camera keys by full key or short name (``top`` for ``observation.images.top``).
+
+        ``kind`` filters by camera kind: ``"rgb"``, ``"depth"`` or ``"all"``. The default (None) returns
+        the named cameras whatever their kind and, when none are named, the RGB cameras (the depth ones
+        only when there is no RGB camera): RGB encoder settings are never applied to a depth camera
+        nobody asked for.
+        """
         available = list(self.cameras)
         if not available:
             raise ValueError(f"{self.source}: no video or image features in info.json")
+        check_camera_kind(kind)
         if cameras is None:
-            return available
+            if kind == "all":
+                return available
+            rgb = [k for k in available if not self.is_depth(k)]
+            depth = [k for k in available if self.is_depth(k)]
+            if kind is None:
+                return rgb or depth
+            chosen = rgb if kind == "rgb" else depth
+            if not chosen:
+                raise ValueError(f"{self.source} has no {kind} camera; cameras: "
+                                 + ", ".join(f"{k} ({self.camera_kind(k)})" for k in available))
+            return chosen
         wanted = [cameras] if isinstance(cameras, str) else list(cameras)
         out = []
         for name in wanted:
             if name in available:
-                out.append(name)
-                continue
-            short = [k for k in available if k.rsplit(".", 1)[-1] == name]
-            if len(short) != 1:
-                raise ValueError(f"camera {name!r} not found in {self.source}; available: {available}")
-            out.append(short[0])
+                key = name
+            else:
+                short = [k for k in available if k.rsplit(".", 1)[-1] == name]
+                if len(short) != 1:
+                    raise ValueError(f"camera {name!r} not found in {self.source}; available: {available}")
+                key = short[0]
+            if kind in ("rgb", "depth") and self.camera_kind(key) != kind:
+                raise ValueError(f"camera {name!r} of {self.source} is a {self.camera_kind(key)} camera, "
+                                 f"not {kind} (kind={kind!r}); pass kind='all' or leave kind unset")
+            out.append(key)
         return list(dict.fromkeys(out))
 
     def select_episodes(self, episodes: int | Sequence[int] | None) -> list[int]:
@@ -423,6 +496,15 @@ class LeRobotDataset:
             return self._video_episode(ep, key, length, check)
         return self._image_episode(ep, key, length, check)
 
+    def _depth_spec(self, key: str, quantizer: dict[str, Any] | None) -> tuple[DepthSpec, tuple[str, ...]]:
+        """The episode's :class:`DepthSpec` and the provenance notes that say what the source did to depth."""
+        unit = self.depth_unit(key)
+        notes: tuple[str, ...] = ()
+        if unit is None:
+            notes += (f"{key}: depth_unit not recorded in info.json; taken as "
+                      + ("mm (the video is dequantized to mm either way)" if quantizer else "the image dtype says"),)
+        return DepthSpec(source_unit=unit or "mm", quantizer=quantizer), notes
+
     def _video_episode(self, ep: int, key: str, length: int, check: bool) -> Episode:
         path = self.root / self.video_relpath(key, ep)
         if not path.is_file():
@@ -456,6 +538,27 @@ class LeRobotDataset:
         info = self.feature_info(key)
         codec, pix_fmt, settings = info.get("video.codec"), info.get("video.pix_fmt"), encoder_settings(info)
         height, width = self.shape(key)
+        source_id = file_source_id(path, "lerobot", ep, key, f"{from_ts!r}", length)
+        if self.is_depth(key):
+            q = self.depth_quantizer(key)
+            depth, notes = self._depth_spec(key, q)
+            mode = f"log, shift {q['shift']:g} m" if q["use_log"] else "linear"
+            notes += (
+                f"{key}: depth was 12-bit quantized by LeRobot ({q['depth_min']:g}-{q['depth_max']:g} m, {mode}) "
+                "before encoding, so frames are the quantizer's levels"
+                + (" even though the codec is lossless" if _depth_codec_lossless(codec, settings) else "")
+                + "; errors are measured against them",
+            )
+            return Episode(
+                camera=key, episode_index=ep, fps=self.fps, width=width, height=height, num_frames=length,
+                provenance=Provenance(
+                    source=self.source, kind=f"lerobot-{self.version}-video", path=str(path), codec=codec,
+                    pix_fmt=pix_fmt, encoder_settings=settings, lossy=True, notes=self.notes + notes,
+                ),
+                reader=DepthClipFrames(str(path), q, from_timestamp=from_ts, num_frames=length, fps=float(self.fps)),
+                source_id=source_id + "|depth|" + json.dumps(q, sort_keys=True),
+                depth=depth,
+            )
         return Episode(
             camera=key,
             episode_index=ep,
@@ -469,7 +572,7 @@ class LeRobotDataset:
                 notes=self.notes,
             ),
             reader=VideoClipFrames(str(path), from_timestamp=from_ts, num_frames=length, fps=float(self.fps)),
-            source_id=file_source_id(path, "lerobot", ep, key, f"{from_ts!r}", length),
+            source_id=source_id,
         )
 
     def _check_no_overlap(self, ep: int, key: str, from_ts: float, length: int, path: Path) -> None:
@@ -496,7 +599,9 @@ class LeRobotDataset:
         for f in files:
             if not f.is_file():
                 raise FileNotFoundError(f"{self.source}: data file for episode {ep} not found: {f}")
-        reader = ParquetImageFrames(tuple(str(f) for f in files), key, ep, length, str(self.root))
+        is_depth = self.is_depth(key)
+        reader = ParquetImageFrames(tuple(str(f) for f in files), key, ep, length, str(self.root),
+                                    depth_unit=(self.depth_unit(key) or "") if is_depth else None)
         what = f"{self.source} episode {ep}, camera {key!r}"
         if check:
             found = reader.count()
@@ -509,8 +614,27 @@ class LeRobotDataset:
         try:
             with Image.open(io.BytesIO(first)) as im:
                 width, height = im.size
+                mode = im.mode
         except OSError as exc:
             raise SourceError(f"{reader._where(str(files[0]), 0)}: corrupt image cell ({exc})") from exc
+        source_id = "|".join([*(file_source_id(f) for f in files), "image", str(ep), key, str(length)])
+        if is_depth:
+            from .files import depth_image_unit
+
+            stored = depth_image_unit(mode, f"{reader._where(str(files[0]), 0)}: depth feature image")
+            depth, notes = self._depth_spec(key, None)
+            if self.depth_unit(key) is None:
+                depth = DepthSpec(source_unit=stored)
+            if depth.source_unit == "m":
+                notes += (f"{key}: float32 metres rounded to whole millimetres",)
+            return Episode(
+                camera=key, episode_index=ep, fps=self.fps, width=width, height=height, num_frames=length,
+                provenance=Provenance(
+                    source=self.source, kind=f"lerobot-{self.version}-image", path=str(files[0]), codec=fmt,
+                    lossy=lossy, notes=self.notes + notes,
+                ),
+                reader=reader, source_id=source_id + "|depth", depth=depth,
+            )
         return Episode(
             camera=key,
             episode_index=ep,
@@ -523,7 +647,7 @@ class LeRobotDataset:
                 lossy=lossy, notes=self.notes,
             ),
             reader=reader,
-            source_id="|".join([*(file_source_id(f) for f in files), "image", str(ep), key, str(length)]),
+            source_id=source_id,
         )
 
     def load(
@@ -531,10 +655,28 @@ class LeRobotDataset:
         episodes: int | Sequence[int] | None = None,
         cameras: str | Sequence[str] | None = None,
         max_frames: int | None = None,
+        kind: str | None = None,
     ) -> list[Episode]:
-        """One :class:`Episode` per (episode, camera), episode-major; all checked before any is returned."""
-        eps, cams = self.select_episodes(episodes), self.select_cameras(cameras)
+        """One :class:`Episode` per (episode, camera), episode-major; all checked before any is returned.
+        ``kind`` is :meth:`select_cameras`'s."""
+        eps, cams = self.select_episodes(episodes), self.select_cameras(cameras, kind)
         return [self.episode(e, k).limited(max_frames) for e in eps for k in cams]
+
+
+def check_camera_kind(kind: str | None) -> None:
+    if kind is not None and kind not in CAMERA_KINDS:
+        raise InvalidValueError(f"kind={kind!r} is not a camera kind; allowed: {list(CAMERA_KINDS)} (or None)")
+
+
+def _depth_codec_lossless(codec: str | None, settings: dict[str, Any]) -> bool:
+    """Whether the codec stage of a depth video was lossless (x265/AV1 ``lossless=1``, x264 crf 0, ffv1)."""
+    if codec in ("ffv1", "png", "rawvideo"):
+        return True
+    extra = settings.get("extra_options") or {}
+    if isinstance(extra, dict) and (str(extra.get("lossless", "")) in ("1", "True")
+                                    or "lossless=1" in str(extra.get("x265-params", ""))):
+        return True
+    return codec == "h264" and settings.get("crf") == 0
 
 
 def _first_frame_time(path: Path) -> float:
@@ -637,10 +779,11 @@ def load_hub_episodes(
     *,
     source: str | None = None,
     token: Any = None,
+    kind: str | None = None,
 ) -> list[Episode]:
     """Episodes of a Hub dataset: metadata first, then only the files those episodes and cameras need."""
     ds = open_hub_dataset(repo_id, revision, source=source, token=token)
-    eps, cams = ds.select_episodes(episodes), ds.select_cameras(cameras)
+    eps, cams = ds.select_episodes(episodes), ds.select_cameras(cameras, kind)
     needed = ds.needed_files(eps, cams)
     logger.info("%s: fetching %d file(s) for %d episode(s) x %d camera(s)", repo_id, len(needed), len(eps), len(cams))
     fetch_hub_files(ds, repo_id, needed, token=token)

@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ..encoding.config import VIDEO_ENCODER_INFO_FIELD_NAMES, VideoEncoderConfig
+from ..encoding.config import VIDEO_ENCODER_INFO_FIELD_NAMES, DepthEncoderConfig, VideoEncoderConfig
 
 #: Encoder fields LeRobot persists as ``video.<name>`` (``VIDEO_ENCODER_INFO_FIELD_NAMES``, in the config's
 #: field order); a merge of disagreeing datasets sets exactly these to null.
@@ -28,6 +28,12 @@ DEPTH_FIELDS = ("depth_min", "depth_max", "shift", "use_log")
 #: Every recorded setting, in display order (``is_depth_map`` and ``depth_unit`` are top-level keys).
 RECORDED_FIELDS = STREAM_FIELDS + ENCODER_FIELDS + DEPTH_FIELDS + ("is_depth_map", "depth_unit")
 _TOP_LEVEL = ("is_depth_map", "depth_unit")
+
+
+#: Depth encoder fields whose LeRobot 0.6 default is None (recorded as null by an unmerged recording).
+_DEPTH_DEFAULT_NULLS = tuple(
+    f.name for f in fields(DepthEncoderConfig) if f.name in ENCODER_FIELDS and f.default is None
+)
 
 
 def _info_key(name: str) -> str:
@@ -101,7 +107,9 @@ def recorded_encoder(camera: str, info: dict[str, Any]) -> RecordedEncoder:
             values[name] = info["video.is_depth_map"]
     is_depth = bool(values.get("is_depth_map"))
     expected = ENCODER_FIELDS + (DEPTH_FIELDS if is_depth else ())
-    null = tuple(n for n in expected if n in values and values[n] is None)
+    # LeRobot's own DepthEncoderConfig() records preset=null: a null that is the default is not a merge's
+    default_null = _DEPTH_DEFAULT_NULLS if is_depth else ()
+    null = tuple(n for n in expected if n in values and values[n] is None and n not in default_null)
     missing = tuple(n for n in expected if n not in values)
     return RecordedEncoder(camera, values, null, missing)
 

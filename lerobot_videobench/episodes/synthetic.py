@@ -2,6 +2,11 @@
 camera footage does (textured table and objects, an arm moving with motion blur, its shadow, sensor
 noise, a lighting change, a moving wrist camera), deterministic from a seed and fast (vectorised numpy).
 
+The same scene has exact depth (:meth:`TabletopScene.depth_frames`), as a depth camera beside the
+``top`` one would see it: the tilted table plane, the back wall behind a gap, the floor beside the
+table, raised blocks, a hollow cup and a ball, the arm, sharp edges everywhere, and the invalid (0)
+pixels real sensors return: projector shadow strips beside raised objects and far-range dropouts.
+
 It is *synthetic*: good for trying the workbench out of the box, not for choosing settings for a real
 robot. Frames are produced lazily, one at a time, so memory stays flat whatever the length.
 """
@@ -28,6 +33,30 @@ def _smooth_noise(rng: np.random.Generator, h: int, w: int, cell: int) -> np.nda
     d = grid[y0 + 1][:, x0 + 1]
     fy, fx = fy * fy * (3 - 2 * fy), fx * fx * (3 - 2 * fx)  # smoothstep: no grid artefacts
     return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+
+
+#: Objects on the table: shape, centre (fraction of the world), half-size (world pixels), colour, and the
+#: height above the table in mm for depth (None: a ball, as high as it is wide). Shared by the RGB and the
+#: depth rendering, so both see one geometry.
+_OBJECTS = (
+    ("rect", (0.30, 0.55), (110, 80), (0.80, 0.15, 0.12), 60.0),  # a red block
+    ("rect", (0.62, 0.70), (90, 90), (0.15, 0.35, 0.80), 45.0),  # a blue block
+    ("circle", (0.75, 0.38), (70, 0), (0.92, 0.90, 0.85), 95.0),  # a cup: a rim around a hollow
+    ("rect", (0.45, 0.30), (220, 140), (0.25, 0.55, 0.30), 4.0),  # a cloth
+    ("circle", (0.20, 0.25), (45, 0), (0.95, 0.75, 0.10), None),  # a ball
+)
+#: Depth geometry, in top-view pixels (u right, v down; the top view is u 0..W, v 0..H) and mm.
+MM_PER_PX = 1.5  # table millimetres per top-view pixel
+TABLE_NEAR_MM = 780.0  # depth of the table at the bottom row of the top view
+TABLE_SLOPE_MM = 0.45  # per row upwards: the camera looks down at an angle
+TABLE_ROLL_MM = 0.04  # per column: a slight roll
+TABLE_FAR_V = -50.0  # the table's far edge (above the top view)
+TABLE_SIDES_U = (-60.0, 700.0)  # the table's side edges (beside the top view)
+FLOOR_BELOW_MM = 720.0  # the floor, below the table
+WALL_MM = 1450.0  # the back wall, behind a gap
+ARM_HEIGHTS_MM = (380.0, 220.0, 70.0)  # above the table at the base, elbow and gripper
+FINGER_HEIGHT_MM = 40.0
+SHADOW_PX_PER_MM = 0.12  # width of a projector shadow strip per mm of height
 
 
 def _capsule_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -67,14 +96,7 @@ class TabletopScene:
         lum = 0.55 + 0.18 * base + 0.10 * grain + 0.06 * fine
         world = np.stack([lum * 0.78, lum * 0.56, lum * 0.36], axis=-1).astype(np.float32)
         # objects: blocks, a cup, a cloth, each with a soft contact shadow
-        objects = [
-            ("rect", (0.30, 0.55), (110, 80), (0.80, 0.15, 0.12)),
-            ("rect", (0.62, 0.70), (90, 90), (0.15, 0.35, 0.80)),
-            ("circle", (0.75, 0.38), (70, 0), (0.92, 0.90, 0.85)),
-            ("rect", (0.45, 0.30), (220, 140), (0.25, 0.55, 0.30)),
-            ("circle", (0.20, 0.25), (45, 0), (0.95, 0.75, 0.10)),
-        ]
-        for shape, (cx, cy), (sx, sy), color in objects:
+        for shape, (cx, cy), (sx, sy), color, _ in _OBJECTS:
             cx, cy = cx * w, cy * h
             if shape == "rect":
                 inside = np.maximum(np.abs(xx - cx) / sx, np.abs(yy - cy) / sy)
@@ -141,6 +163,14 @@ class TabletopScene:
         return cover / len(times), shadow / len(times), arm_color
 
     # ------------------------------------------------------------------ rendering
+    def depth_frames(
+        self, num_frames: int, episode: int = 0, size: tuple[int, int] = (320, 240)
+    ) -> Iterator[np.ndarray]:
+        """``num_frames`` exact depth frames (HxW ``uint16`` mm, 0 = no return) of a depth camera beside the
+        ``top`` camera (see :func:`depth_view_grid`), ``size`` = (width, height), for ``episode``: the arm
+        moves as in the RGB cameras (at the middle of their motion blur)."""
+        return _depth_frames(self, num_frames, episode, size)
+
     def frames(self, camera: str, num_frames: int, episode: int = 0) -> Iterator[np.ndarray]:
         """``num_frames`` RGB uint8 frames of ``camera`` (``top`` or ``wrist``) for ``episode``."""
         if camera not in ("top", "wrist"):
@@ -191,3 +221,100 @@ class TabletopScene:
             noise = np.rint(rng.normal(0.0, self.noise_sigma, (h // 2, w // 2, 1))).astype(np.float32)
             img = np.floor(img) + np.repeat(np.repeat(noise, 2, axis=0), 2, axis=1)
             yield np.clip(img, 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------------------- depth
+def _segment_t(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Where along the segment a-b (0..1) each pixel's nearest point lies."""
+    ab = b - a
+    return np.clip(((px - a[0]) * ab[0] + (py - a[1]) * ab[1]) / max(float(ab @ ab), 1e-9), 0.0, 1.0)
+
+
+def _footprint(shape: str, cx: float, cy: float, sx: float, sy: float, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """An object's footprint in top-view pixels (its world centre and half-size are halved)."""
+    cx, cy, sx, sy = cx / 2, cy / 2, sx / 2, sy / 2
+    if shape == "rect":
+        return np.maximum(np.abs(u - cx) / sx, np.abs(v - cy) / sy) < 1.0
+    return np.hypot(u - cx, v - cy) < sx
+
+
+def depth_view_grid(size: tuple[int, int], top_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Top-view coordinates (u, v) of every depth pixel: the depth camera sits beside the ``top`` camera
+    with a wider field of view (as RealSense depth's is wider than its colour's), so it sees the top view
+    plus a margin: the table's sides, the floor, and the back wall above."""
+    w, h = size
+    tw, th = top_size
+    span_u = tw * 1.25
+    span_v = span_u * h / w
+    u0, v0 = (tw - span_u) / 2, th + 0.02 * th - span_v  # a little below the top view's bottom row
+    v, u = np.mgrid[0:h, 0:w].astype(np.float64)
+    return u0 + (u + 0.5) * span_u / w, v0 + (v + 0.5) * span_v / h
+
+
+def _depth_frames(scene: TabletopScene, num_frames: int, episode: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
+    tw, th = scene.top_size
+    sx_, sy_ = tw / 640.0, th / 480.0  # the geometry is defined at 640x480; other sizes scale it
+    u, v = depth_view_grid(size, scene.top_size)
+    u, v = u / sx_, v / sy_
+    table = TABLE_NEAR_MM + TABLE_SLOPE_MM * (480.0 - v) + TABLE_ROLL_MM * (u - 320.0)
+    on_table = (v >= TABLE_FAR_V) & (u >= TABLE_SIDES_U[0]) & (u < TABLE_SIDES_U[1])
+    wall = WALL_MM + 0.30 * (TABLE_FAR_V - v) + TABLE_ROLL_MM * (u - 320.0)
+    floor = table + FLOOR_BELOW_MM
+    static = np.where(on_table, table, np.where(v < TABLE_FAR_V - 10, wall, floor))
+    shadow = np.zeros(u.shape, bool)
+    wu, wv = u * 2, v * 2  # world pixels
+    for shape, (cx, cy), (sx, sy), _, height in _OBJECTS:
+        cx, cy = cx * 1280, cy * 960
+        inside = _footprint(shape, cx, cy, sx, sy, u, v)
+        if height is None:  # a ball: a sphere resting on the table
+            r = sx / 2 * MM_PER_PX
+            rho = np.hypot(u - cx / 2, v - cy / 2) * MM_PER_PX
+            surface = table - r - np.sqrt(np.clip(r * r - rho * rho, 0, None))
+            height = 2 * r
+        elif shape == "circle" and height > 50:  # a cup: a rim 8 px thick around a hollow 12 mm deep
+            rho = np.hypot(u - cx / 2, v - cy / 2)
+            surface = np.where(rho > sx / 2 - 8, table - height, table - 12.0)
+        else:
+            ripple = 2.0 * np.sin(wu / 37.0) * np.cos(wv / 23.0) if height < 10 else 0.0  # a cloth's folds
+            surface = table - height - ripple
+        static = np.where(inside, np.minimum(static, surface), static)
+        # the projector beside the lens casts a strip to the left that the camera sees but the light misses
+        reach = SHADOW_PX_PER_MM * height
+        shadow |= _footprint(shape, cx + 2 * reach, cy, sx, sy, u, v) & ~inside
+    static = np.where(shadow, 0.0, static)
+    rng_static = np.random.default_rng([scene.seed, 7])
+    far = static > WALL_MM - 100
+    # far-range dropouts: a fixed speckle on the wall (more the farther), plus a little flicker per frame
+    speckle = far & (rng_static.random(u.shape) < 0.02 + 0.04 * np.clip((static - WALL_MM) / 60.0, 0, 1))
+    static = np.where(speckle, 0.0, static)
+    rng = np.random.default_rng([scene.seed, episode, 2])
+    duration = num_frames / scene.fps * (1.0 + 0.15 * episode)  # the RGB cameras' pace and offset
+    offset = 0.37 * episode * duration
+    mid = (scene.subframes - 1) / (2 * scene.subframes)  # the middle of the RGB frames' motion blur
+    for i in range(num_frames):
+        t = offset + (i + mid) / scene.fps
+        base, elbow, grip, opening = scene._arm(t, duration)
+        base, elbow, grip = base / [sx_, sy_], elbow / [sx_, sy_], grip / [sx_, sy_]
+        arm = np.full(u.shape, np.inf)
+        segments = [(base, elbow, 26.0, ARM_HEIGHTS_MM[:2]), (elbow, grip, 20.0, ARM_HEIGHTS_MM[1:])]
+        perp = np.array([-(grip - elbow)[1], (grip - elbow)[0]]) / max(np.hypot(*(grip - elbow)), 1e-6)
+        tip = grip + 0.12 * (grip - elbow)
+        for sgn in (-1, 1):  # gripper fingers, as in the RGB
+            off = sgn * (8 + 14 * opening) * perp
+            segments.append((grip + off, tip + off, 7.0, (FINGER_HEIGHT_MM, FINGER_HEIGHT_MM)))
+        arm_shadow = np.zeros(u.shape, bool)
+        for a, b, radius, (h0, h1) in segments:
+            dist = _capsule_distance(u, v, a, b)
+            tt = _segment_t(u, v, a, b)
+            axis = h0 + (h1 - h0) * tt
+            r_mm = radius * MM_PER_PX
+            d_mm = dist * MM_PER_PX
+            on = dist < radius
+            surface = table - axis - np.sqrt(np.clip(r_mm * r_mm - d_mm * d_mm, 0, None))
+            arm = np.where(on, np.minimum(arm, surface), arm)
+            reach = SHADOW_PX_PER_MM * float(np.mean((h0, h1))) * 0.5
+            arm_shadow |= _capsule_distance(u + reach, v, a, b) < radius
+        depth = np.where(np.isfinite(arm), arm, np.where(arm_shadow, 0.0, static))
+        flicker = far & (rng.random(u.shape) < 0.01)
+        depth = np.where(flicker, 0.0, depth)
+        yield np.clip(np.rint(depth), 0, 65535).astype(np.uint16)

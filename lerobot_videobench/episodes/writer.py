@@ -5,6 +5,13 @@ files laid out exactly as LeRobot lays them out (``info.json``, ``meta/episodes`
 columns in LeRobot's order: image structs, then state/action vectors, then indices, one row group per
 episode).
 
+Depth cameras (frames HxW or HxWx1, ``uint16`` mm or ``float32`` m) are written as LeRobot 0.6.1
+writes them: a ``(H, W, 1)`` feature whose ``info`` holds ``is_depth_map: true`` and ``depth_unit``
+(inferred from the first frame's dtype); video storage quantizes to 12 bits and encodes with a
+``DepthEncoderConfig`` (its quantizer recorded as ``video.depth_min`` / ``depth_max`` / ``shift`` /
+``use_log``), image storage embeds uncompressed TIFF (Pillow ``I;16`` or ``F``, the frame's own dtype
+and unit) as ``frame-NNNNNN.tiff`` image cells.
+
 It writes only what the workbench reads (no statistics beyond an empty ``stats.json``); it is not a
 replacement for LeRobot's recorder.
 """
@@ -12,6 +19,7 @@ replacement for LeRobot's recorder.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import os
@@ -24,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..encoding import (
+    DepthEncoderConfig,
     VideoEncoderConfig,
     camera_encoder_defaults,
     concatenate_video_files,
@@ -31,6 +40,8 @@ from ..encoding import (
     get_video_duration_in_s,
     get_video_info,
 )
+
+from ..encoding.depth import squeeze_single_channel
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +68,36 @@ def lossless_encoder_config(preset: str | None = None) -> VideoEncoderConfig:
 
 def _frames_of(source: Any) -> Iterable[np.ndarray]:
     return source() if callable(source) else source
+
+
+def _is_depth_frame(frame: Any) -> bool:
+    """LeRobot's rule for a camera frame: single channel (HxW, HxWx1 or 1xHxW) is depth, 3 channels RGB."""
+    a = np.asarray(frame)
+    return a.ndim == 2 or (a.ndim == 3 and 1 in (a.shape[0], a.shape[-1]) and a.shape[-1] != 3)
+
+
+def _peek(source: Any) -> tuple[Any, Iterable[np.ndarray]]:
+    """The first frame of a frame source and an iterable that still yields every frame."""
+    it = iter(_frames_of(source))
+    try:
+        first = next(it)
+    except StopIteration:
+        return None, ()
+    return first, itertools.chain([first], it)
+
+
+def _tiff_bytes(frame: np.ndarray) -> bytes:
+    """A depth frame as LeRobot's image writer saves it: Pillow ``fromarray`` of the HxW ``uint16`` or
+    ``float32`` array (modes ``I;16`` / ``F``), TIFF with ``compression="raw"``."""
+    from PIL import Image
+
+    arr = squeeze_single_channel(np.asarray(frame))
+    if arr.ndim != 2 or arr.dtype not in (np.uint16, np.float32):
+        raise ValueError(f"depth frame of dtype {arr.dtype} and shape {arr.shape}: LeRobot stores HxW uint16 (mm) "
+                         "or float32 (m) depth images")
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(arr)).save(buf, format="TIFF", compression="raw")
+    return buf.getvalue()
 
 
 def _image_bytes(frame: np.ndarray, image_format: str) -> bytes:
@@ -95,8 +136,12 @@ def _frame_rows(
     }
 
 
-def _feature_block(key: str, dtype: str, height: int, width: int, info: dict[str, Any] | None) -> dict[str, Any]:
-    block: dict[str, Any] = {"dtype": dtype, "shape": [height, width, 3], "names": ["height", "width", "channels"]}
+def _feature_block(
+    key: str, dtype: str, height: int, width: int, info: dict[str, Any] | None, channels: int = 3
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "dtype": dtype, "shape": [height, width, channels], "names": ["height", "width", "channels"],
+    }
     if info is not None:
         block["info"] = info
     return block
@@ -124,6 +169,7 @@ def write_lerobot_dataset(
     version: str = "v3.0",
     storage: str = "video",
     camera_encoder_config: VideoEncoderConfig | None = None,
+    depth_encoder_config: DepthEncoderConfig | None = None,
     image_format: str = "png",
     episodes_per_video_file: int | None = None,
     task: str = "synthetic task",
@@ -137,6 +183,10 @@ def write_lerobot_dataset(
     ``episodes_per_video_file`` episodes (all when None). ``storage="image"`` stores frames as PNG or
     JPEG image structs in the data parquet, like LeRobot's ``*_image`` datasets. The dataset is built
     in a temporary directory and renamed into place, so a failure leaves nothing behind.
+
+    A camera whose frames are single-channel is a depth camera (LeRobot's rule): encoded with
+    ``depth_encoder_config`` (LeRobot's ``DepthEncoderConfig()`` defaults when None), or stored as TIFF
+    cells with image storage (see the module docstring).
     """
     import pandas as pd
     import pyarrow as pa
@@ -159,6 +209,11 @@ def write_lerobot_dataset(
         if not overwrite:
             raise FileExistsError(f"{root} exists and overwrite=False")
     config = camera_encoder_config or camera_encoder_defaults()
+    if depth_encoder_config is not None and not isinstance(depth_encoder_config, DepthEncoderConfig):
+        raise ValueError(
+            f"depth_encoder_config must be a DepthEncoderConfig, got {type(depth_encoder_config).__name__}"
+        )
+    depth_config = depth_encoder_config or DepthEncoderConfig()
     per_file = episodes_per_video_file or len(episodes)
     root.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
@@ -166,22 +221,38 @@ def write_lerobot_dataset(
         lengths: list[int] = []
         shapes: dict[str, tuple[int, int]] = {}
         video_info: dict[str, dict[str, Any]] = {}
+        depth_units: dict[str, str] = {}  # depth camera -> its depth_unit (from the first frame's dtype)
         ep_video: list[dict[str, Any]] = [{} for _ in episodes]
         image_cols: list[dict[str, list[dict[str, Any]]]] = [{} for _ in episodes]
         tmp = work / ".episodes"
         for key in cameras:
             file_paths: list[list[Path]] = []
             for e, ep in enumerate(episodes):
+                first_frame, frames = _peek(ep[key])
+                is_depth = first_frame is not None and _is_depth_frame(first_frame)
+                if e == 0 and is_depth:
+                    from ..encoding.depth import infer_depth_unit
+
+                    depth_units[key] = infer_depth_unit(np.asarray(first_frame).dtype)
+                elif first_frame is not None and is_depth != (key in depth_units):
+                    raise ValueError(f"episode {e}: camera {key!r} is {'depth' if is_depth else 'RGB'} here, "
+                                     f"{'depth' if key in depth_units else 'RGB'} in episode 0")
                 if storage == "video":
                     path = tmp / key / f"episode_{e:06d}.mp4"
-                    stats = encode_video_frames(_frames_of(ep[key]), path, fps, config, overwrite=True)
+                    cfg = depth_config if key in depth_units else config
+                    stats = encode_video_frames(frames, path, fps, cfg, overwrite=True)
                     n, size = stats.frames, (stats.height, stats.width)
                     if e % per_file == 0:
                         file_paths.append([])
                     file_paths[-1].append(path)
                 else:
                     cells, size = [], None
-                    for frame in _frames_of(ep[key]):
+                    for frame in frames:
+                        if key in depth_units:
+                            depth = squeeze_single_channel(np.asarray(frame))
+                            size = depth.shape[:2]
+                            cells.append({"bytes": _tiff_bytes(depth), "path": f"frame-{len(cells):06d}.tiff"})
+                            continue
                         frame = np.asarray(frame, dtype=np.uint8)
                         size = frame.shape[:2]
                         name = f"frame_{len(cells):06d}.{image_format}"
@@ -230,7 +301,13 @@ def write_lerobot_dataset(
                 if version == "v3.0"
                 else V21_VIDEO_PATH.format(episode_chunk=0, video_key=key, episode_index=0)
             )
-            video_info[key] = get_video_info(first, config)
+            if key in depth_units:
+                # LeRobot 0.6.1: the feature's info ({is_depth_map, depth_unit}) merged with the stream's and the
+                # depth encoder's video.* fields; it writes no legacy video.is_depth_map
+                probed = {k: v for k, v in get_video_info(first, depth_config).items() if k != "video.is_depth_map"}
+                video_info[key] = {"is_depth_map": True, "depth_unit": depth_units[key], **probed}
+            else:
+                video_info[key] = get_video_info(first, config)
         shutil.rmtree(tmp, ignore_errors=True)
 
         # per-frame data
@@ -298,7 +375,12 @@ def write_lerobot_dataset(
 
         dtype = "video" if storage == "video" else "image"
         features = {
-            key: _feature_block(key, dtype, shapes[key][0], shapes[key][1], video_info.get(key))
+            key: _feature_block(
+                key, dtype, shapes[key][0], shapes[key][1],
+                video_info.get(key)
+                or ({"is_depth_map": True, "depth_unit": depth_units[key]} if key in depth_units else None),
+                channels=1 if key in depth_units else 3,
+            )
             for key in cameras
         }
         features.update(_VECTOR_FEATURE_BLOCKS)

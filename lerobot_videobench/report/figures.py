@@ -299,20 +299,29 @@ def rate_quality_figure(
     return fig
 
 
-_METRIC_NAMES = {"ssim": "SSIM", "psnr": "PSNR (dB)", "ssim_exact": "SSIM [exact, skimage]"}
+_METRIC_NAMES = {"ssim": "SSIM", "psnr": "PSNR (dB)", "ssim_exact": "SSIM [exact, skimage]",
+                 "depth_mean": "mean depth error (mm)", "depth_median": "median depth error (mm)",
+                 "depth_p95": "p95 depth error (mm)", "depth_p99": "p99 depth error (mm)",
+                 "depth_max": "max depth error (mm)", "depth_edge_mean": "edge-pixel mean error (mm)",
+                 "depth_edge_max": "edge-pixel max error (mm)"}
+#: Default per-frame traces by camera kind.
+_DEFAULT_TRACES = {False: ("ssim", "psnr"), True: ("depth_mean", "depth_max")}
 
 
 def frame_quality_figure(
-    trial_frames: Any, metrics: Sequence[str] = ("ssim", "psnr"), *, worst: int = 3, title: str | None = None
+    trial_frames: Any, metrics: Sequence[str] | None = None, *, worst: int = 3, title: str | None = None
 ) -> go.Figure:
     """Per-frame quality of one trial: the first metric on the left axis, the second on the right,
     dotted verticals at GOP starts (keyframes) and the ``worst`` frames circled, because quality dips
     repeat with the GOP and the worst frames are what to look at. ``customdata`` is the frame index.
 
     ``trial_frames`` is a :class:`~lerobot_videobench.bench.frames.TrialFrames`; metrics it did not
-    store are left out, and keyframes are omitted when the trial's video was not kept.
+    store are left out, and keyframes are omitted when the trial's video was not kept. A depth trial
+    plots depth error in mm (default mean and max; higher is worse, so its worst frames are the
+    largest) with the 12-bit quantization floor dashed beside the mean: what no codec setting can beat.
     """
-    metrics = list(metrics)[:2]
+    is_depth = bool(getattr(trial_frames, "is_depth", False))
+    metrics = list(metrics or _DEFAULT_TRACES[is_depth])[:2]
     unknown = [m for m in metrics if m not in _METRIC_NAMES]
     if unknown:
         raise ValueError(f"metrics={metrics} may only name {sorted(_METRIC_NAMES)}")
@@ -321,7 +330,7 @@ def frame_quality_figure(
     fig = go.Figure()
     fig.update_layout(
         **_LAYOUT,
-        title=title or f"Per-frame quality: {html.escape(trial_frames.label)}",
+        title=title or f"Per-frame {'depth error' if is_depth else 'quality'}: {html.escape(trial_frames.label)}",
         xaxis_title="frame index",
         yaxis=dict(title=names[metrics[0]] if metrics else ""),
     )
@@ -341,6 +350,13 @@ def frame_quality_figure(
         ))
     if not series:
         return fig
+    floor = stored.get("depth_floor_mean_frames")
+    if is_depth and floor is not None and metrics[0] == "depth_mean":
+        fig.add_trace(go.Scatter(
+            x=np.arange(len(floor)), y=np.asarray(floor, dtype=float), mode="lines", yaxis="y",
+            name="quantization floor (mean, no codec)", line=dict(dash="dash", color="rgba(80,80,80,0.8)"),
+            hovertemplate="frame %{x}<br>floor %{y:.3f} mm<extra></extra>",
+        ))
     first = metrics[0] if metrics[0] in series else next(iter(series))
     try:
         keyframes = trial_frames.keyframes
@@ -368,7 +384,7 @@ def frame_quality_figure(
         ))
     if worst > 0:
         values = series[first]
-        bad = [int(i) for i in np.argsort(values, kind="stable")[:worst]]
+        bad = [int(i) for i in np.argsort(-values if first.startswith("depth_") else values, kind="stable")[:worst]]
         axis = "y" if first == metrics[0] else "y2"
         fig.add_trace(go.Scatter(
             x=bad, y=[float(np.where(np.isinf(values[i]), 100.0, values[i])) for i in bad], mode="markers",

@@ -68,3 +68,65 @@ def worst_window(source: np.ndarray, encoded: np.ndarray, size: int = 128) -> tu
     sums = table[size:, size:] - table[:-size, size:] - table[size:, :-size] + table[:-size, :-size]
     y, x = np.unravel_index(int(np.argmax(sums)), sums.shape)
     return int(x), int(y), size
+
+
+def _colour_table(scale: str) -> np.ndarray:
+    """A 256-entry RGB lookup table sampled from a plotly colour scale (the same colours the plots use)."""
+    import plotly.colors as pc
+
+    rgb = pc.sample_colorscale(scale, list(np.linspace(0.0, 1.0, 256)))
+    return np.array([pc.unlabel_rgb(c) for c in rgb], dtype=np.float64).round().astype(np.uint8)
+
+
+_TABLES: dict[str, np.ndarray] = {}
+
+
+def colour_map(values: np.ndarray, vmin: float, vmax: float, scale: str = "Turbo",
+               invalid: np.ndarray | None = None) -> np.ndarray:
+    """HxW values -> HxWx3 ``uint8`` through ``scale`` over ``[vmin, vmax]``; ``invalid`` pixels are black.
+
+    Depth and depth error are not images: a grey ramp hides mm-scale steps, a colour scale with fixed
+    limits makes two frames (source, decoded) comparable pixel for pixel.
+    """
+    if scale not in _TABLES:
+        _TABLES[scale] = _colour_table(scale)
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 2:
+        raise ValueError(f"values shape {v.shape} must be HxW")
+    span = float(vmax) - float(vmin)
+    t = np.zeros_like(v) if span <= 0 else (v - float(vmin)) / span
+    idx = np.clip(np.nan_to_num(t * 255.0), 0, 255).astype(np.uint8)
+    out = _TABLES[scale][idx]
+    if invalid is not None:
+        out[np.asarray(invalid, dtype=bool)] = 0
+    return out
+
+
+def depth_colour(depth_mm: np.ndarray, vmin_mm: float | None = None, vmax_mm: float | None = None) -> np.ndarray:
+    """Colour-mapped depth (Turbo, near = blue); no-return pixels (0) black. Limits default to the
+    frame's valid 1st-99th percentile, so one far outlier does not flatten the scene."""
+    d = np.asarray(depth_mm, dtype=np.float64)
+    valid = d > 0
+    if vmin_mm is None or vmax_mm is None:
+        lo, hi = (np.percentile(d[valid], [1, 99]) if valid.any() else (0.0, 1.0))
+        vmin_mm = lo if vmin_mm is None else vmin_mm
+        vmax_mm = hi if vmax_mm is None else vmax_mm
+    return colour_map(d, vmin_mm, vmax_mm, "Turbo", invalid=~valid)
+
+
+def depth_error_heatmap(source_mm: np.ndarray, decoded_mm: np.ndarray, vmax_mm: float | None = None) -> np.ndarray:
+    """|decoded - source| in mm as a heat map (black = 0 .. yellow = ``vmax_mm``, default the frame's
+    p99 error, at least 1 mm); pixels invalid in the source are shown dark blue when decoded non-zero
+    (a lost no-return marker), black otherwise."""
+    src = np.asarray(source_mm, dtype=np.float64)
+    dec = np.asarray(decoded_mm, dtype=np.float64)
+    if src.shape != dec.shape:
+        raise ValueError(f"source {src.shape} and decoded {dec.shape} depth differ in shape")
+    valid = src > 0
+    err = np.where(valid, np.abs(dec - src), 0.0)
+    if vmax_mm is None:
+        vmax_mm = max(1.0, float(np.percentile(err[valid], 99))) if valid.any() else 1.0
+    out = colour_map(err, 0.0, vmax_mm, "Inferno")
+    out[~valid] = 0
+    out[~valid & (dec > 0)] = (20, 40, 160)
+    return out

@@ -1,5 +1,7 @@
 """Frame panel: the selected trial's source and encoded frames side by side, a zoomed crop, an amplified
-difference heatmap and the per-frame quality trace with GOP boundaries, to see what the numbers mean."""
+difference heatmap and the per-frame quality trace with GOP boundaries, to see what the numbers mean.
+A depth trial shows colour-mapped depth (one scale for source and decoded), an error heat map in mm and
+the per-frame depth-error trace with the quantization floor."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from ..bench.frames import TrialFrames, amplified_difference, open_trial
 from ..report.figures import frame_quality_figure
-from ..report.images import png_bytes
+from ..report.images import depth_colour, depth_error_heatmap, png_bytes
 from ._common import Panel, colormap, crop, outline, replace_figure, roomy, upscale
 from .plot import PlotView
 from .selection import Selection
@@ -61,6 +63,7 @@ class FramePanel(Panel):
         self.gain = W.FloatSlider(value=8.0, min=1.0, max=64.0, step=1.0, description="Diff gain",
                                   continuous_update=False)
         self.diff_image = W.Image(format="png", layout=W.Layout(max_width="480px"))
+        self.diff_caption = W.HTML("<b>difference |source - encoded| x gain</b>")
         self.frame_info = W.HTML()
         self.worst_buttons = [W.Button(description=f"worst {i + 1}", layout=W.Layout(width="80px"))
                               for i in range(WORST_BUTTONS)]
@@ -88,7 +91,7 @@ class FramePanel(Panel):
                 captioned("source (zoom)", self.source_zoom),
                 captioned("encoded (zoom)", self.encoded_zoom),
             ]),
-            captioned("difference |source - encoded| x gain", self.diff_image),
+            W.VBox([self.diff_caption, self.diff_image]),
             self.quality_figure,
         ])
         if selection.key:
@@ -122,6 +125,7 @@ class FramePanel(Panel):
                 b.tooltip = f"frame {self._worst[rank]}" if rank < len(self._worst) else ""
             replace_figure(self.quality_figure, roomy(frame_quality_figure(trial)),
                            self.guarded(self.on_trace_click, "frame"))
+            self.gain.layout.display = "none" if trial.is_depth else None
             w, h = int(row["width"]), int(row["height"])
             self._syncing = True
             try:
@@ -161,7 +165,7 @@ class FramePanel(Panel):
             self._mark_frame()
 
     def goto_worst(self, rank: int = 0) -> int:
-        """Jump to the ``rank``-th worst frame by SSIM (0 = the worst); returns its index."""
+        """Jump to the ``rank``-th worst frame (lowest SSIM, or largest depth error; 0 = the worst); returns its index."""
         if self.trial is None:
             raise ValueError("no trial open: select a configuration first")
         if not 0 <= rank < len(self._worst):
@@ -238,6 +242,10 @@ class FramePanel(Panel):
             return
         _, src, enc = self._frames
         x, y, size = self.crop_x.value, self.crop_y.value, self.crop_size.value
+        if self.trial is not None and self.trial.is_depth:
+            self._render_depth(src, enc, x, y, size)
+            return
+        self.diff_caption.value = "<b>difference |source - encoded| x gain</b>"
         self.source_image.value = png_bytes(upscale(outline(src, x, y, size), MIN_VIEW_WIDTH))
         self.encoded_image.value = png_bytes(upscale(outline(enc, x, y, size), MIN_VIEW_WIDTH))
         self.source_zoom.value = png_bytes(upscale(crop(src, x, y, size), ZOOM_WIDTH))
@@ -245,11 +253,32 @@ class FramePanel(Panel):
         diff = colormap(amplified_difference(src, enc, self.gain.value))
         self.diff_image.value = png_bytes(upscale(diff, MIN_VIEW_WIDTH))
 
+    def _render_depth(self, src: np.ndarray, enc: np.ndarray, x: int, y: int, size: int) -> None:
+        """Source and decoded depth on the source's colour scale, and the error in mm as a heat map."""
+        valid = src > 0
+        lo, hi = (np.percentile(src[valid], [1, 99]) if valid.any() else (0.0, 1.0))
+        src_rgb, enc_rgb = depth_colour(src, lo, hi), depth_colour(enc, lo, hi)
+        white = (255, 255, 255)
+        self.source_image.value = png_bytes(upscale(outline(src_rgb, x, y, size, white), MIN_VIEW_WIDTH))
+        self.encoded_image.value = png_bytes(upscale(outline(enc_rgb, x, y, size, white), MIN_VIEW_WIDTH))
+        self.source_zoom.value = png_bytes(upscale(crop(src_rgb, x, y, size), ZOOM_WIDTH))
+        self.encoded_zoom.value = png_bytes(upscale(crop(enc_rgb, x, y, size), ZOOM_WIDTH))
+        err = np.where(valid, np.abs(enc.astype(np.float64) - src.astype(np.float64)), 0.0)
+        vmax = max(1.0, float(np.percentile(err[valid], 99))) if valid.any() else 1.0
+        self.diff_image.value = png_bytes(upscale(depth_error_heatmap(src, enc, vmax), MIN_VIEW_WIDTH))
+        self.diff_caption.value = (f"<b>depth error |decoded - source|</b>: black 0 mm .. yellow {vmax:.0f} mm "
+                                   f"(p99 of this frame); depth scale {lo:.0f}..{hi:.0f} mm, black = no return")
+
     def _render_info(self) -> None:
         assert self.trial is not None
         i = self.index
         parts = [f"frame <b>{i}</b> / {self.trial.num_frames - 1}"]
-        for metric, spec in (("ssim", ".4f"), ("psnr", ".2f")):
+        depth_figures = (("depth_mean", "mean"), ("depth_max", "max"), ("depth_floor_mean", "floor mean"))
+        for metric, name in depth_figures if self.trial.is_depth else ():
+            values = self.trial.arrays.get(f"{metric}_frames")
+            if values is not None and i < len(values):
+                parts.append(f"{name} {float(values[i]):.2f} mm")
+        for metric, spec in () if self.trial.is_depth else (("ssim", ".4f"), ("psnr", ".2f")):
             try:
                 v = float(self.trial.quality(metric)[i])
                 parts.append(f"{metric.upper()} {'inf' if np.isinf(v) else format(v, spec)}")

@@ -54,15 +54,16 @@ def info_html(info: SourceInfo) -> str:
                    for k, v in head)
     cams = "".join(
         "<tr>" + "".join(f"<td style='padding-right:1em'>{e(str(x))}</td>" for x in (
-            c.key, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
+            c.key, c.kind, f"{c.width}x{c.height}", c.fps, c.storage, c.codec or "", c.pix_fmt or "",
             {True: "yes", False: "no", None: "?"}[c.lossy],
             " ".join(f"{k}={v}" for k, v in c.encoder_settings.items() if v not in (None, {}, "")),
         )) + "</tr>"
         for c in info.cameras
     )
     cam_head = "".join(f"<th style='text-align:left;padding-right:1em'>{h}</th>" for h in (
-        "camera", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"))
-    notes = "".join(f"<div>note: {e(n)}</div>" for n in info.notes)
+        "camera", "kind", "resolution", "fps", "storage", "codec", "pix_fmt", "lossy", "encoder settings"))
+    depth = "".join(f"<div>depth: {e(c.key)}: {e(c.depth_summary())}</div>" for c in info.depth_cameras)
+    notes = depth + "".join(f"<div>note: {e(n)}</div>" for n in info.notes)
     return (f"<table>{rows}</table><table style='margin-top:.5em'><tr>{cam_head}</tr>{cams}</table>{notes}")
 
 
@@ -120,7 +121,7 @@ class SourcePanel(Panel):
 
     def load(self) -> SourceInfo | None:
         """Describe the source in the text box and offer its episodes and cameras (the first episode and
-        every camera are selected). Errors are shown in the status line and return None."""
+        every RGB camera are selected). Errors are shown in the status line and return None."""
         with self.guard("cannot load source"):
             self.set_status(f"loading {self.source} ...")
             info = describe_source(self.source)
@@ -133,9 +134,11 @@ class SourcePanel(Panel):
                 present = [i for i in info.episodes if i not in set(info.missing_episodes)]  # partial download
                 self.episodes_select.options = [(f"episode {i}", i) for i in present]
                 self.episodes_select.value = tuple(present[:1])
-                self.cameras_select.options = [(c.key.removeprefix("observation.images."), c.key)
-                                               for c in info.cameras]
-                self.cameras_select.value = tuple(c.key for c in info.cameras)
+                self.cameras_select.options = [
+                    (c.key.removeprefix("observation.images.") + (" (depth)" if c.is_depth else ""), c.key)
+                    for c in info.cameras]
+                # RGB cameras are preselected; depth ones are offered (RGB settings do not apply to them)
+                self.cameras_select.value = tuple(c.key for c in (info.rgb_cameras or info.cameras))
             finally:
                 self._suspend = False
             self._on_choice()
