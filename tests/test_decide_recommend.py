@@ -178,7 +178,7 @@ def test_cli_search(tmp_path, monkeypatch, capsys):
 
     seen = {}
 
-    def fake_load(source, episodes=None, cameras=None, max_frames=None):
+    def fake_load(source, episodes=None, cameras=None, max_frames=None, kind=None):
         seen.update(source=source, max_frames=max_frames)
         return [episode()]
 
