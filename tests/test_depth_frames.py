@@ -82,3 +82,31 @@ def test_frame_quality_figure_of_a_depth_trial_circles_the_largest_errors(depth_
     worst = next(tr for tr in fig.data if str(tr.name).startswith("worst"))
     assert list(worst.x) == t.worst_frames(2)
     assert "depth error" in fig.layout.title.text
+
+
+def test_report_has_a_depth_section_with_error_vs_size_and_the_quantization_floor(depth_store, tmp_path):
+    from lerobot_videobench.report import build_report
+
+    tmp, summary, _ = depth_store
+    out = build_report(tmp / "d.sqlite", tmp_path / "r.html", cache_dir=tmp / "cache")
+    page = out.read_text()
+    assert '<section id="depth"><h2>Depth cameras</h2>' in page
+    assert "Quantization floor (12-bit mapping, no codec)" in page
+    assert "depth error, mean over valid pixels (mm)" in page
+    assert page.count(" mm</td>") >= 6
+    # the exported config is the depth_encoder block, never the RGB encoder's
+    export = page[page.index('<section id="export">'):]
+    export = export[:export.index("</section>")]
+    assert "--dataset.depth_encoder.vcodec=hevc" in export and "--dataset.rgb_encoder.vcodec" not in export
+
+
+def test_report_of_an_rgb_store_has_no_depth_section(tmp_path):
+    from lerobot_videobench.episodes import episode_from_arrays
+    from lerobot_videobench.report import build_report
+
+    rng = np.random.default_rng(1)
+    ep = episode_from_arrays([rng.integers(0, 255, (48, 64, 3), dtype=np.uint8) for _ in range(4)])
+    run_sweep([ep], {"vcodec": ["h264"], "crf": [30], "g": [2]}, tmp_path / "r.sqlite", workers=1, settings=FAST,
+              cache_dir=tmp_path / "cache")
+    page = build_report(tmp_path / "r.sqlite", tmp_path / "r.html", cache_dir=tmp_path / "cache").read_text()
+    assert 'id="depth"' not in page

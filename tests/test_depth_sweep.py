@@ -283,3 +283,11 @@ def test_search_finds_the_highest_crf_within_a_depth_limit(tmp_path: Path) -> No
         search_crf(ep, vcodec="libsvtav1", max_depth_error_mm=20, settings=FAST)
     with pytest.raises(InvalidValueError, match="SSIM/PSNR targets do not apply to depth"):
         search_crf(ep, vcodec="hevc", target_ssim=0.9, settings=FAST)
+
+
+def test_bd_rate_refuses_depth_trials_with_the_alternative(swept) -> None:
+    from lerobot_videobench.decide import bd_rate
+
+    store, _, _ = swept
+    with pytest.raises(InvalidValueError, match="use pareto"):
+        bd_rate(load_results(store), baseline="hevc")

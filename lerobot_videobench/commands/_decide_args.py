@@ -18,13 +18,7 @@ def render_config(config: Any, encoder_threads: int | None, fmt: str, target: st
 
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format={fmt!r} must be one of {list(EXPORT_FORMATS)}")
-    from ..encoding import DepthEncoderConfig, camera_encoder_defaults
-
-    if isinstance(config, DepthEncoderConfig):  # a depth camera's choice: the depth_encoder block alone
-        settings = export.ExportSettings(camera_encoder_defaults(), encoder_threads=encoder_threads, source=source,
-                                         depth_encoder=config, depth_only=True)
-    else:
-        settings = export.ExportSettings(config, encoder_threads=encoder_threads, source=source)
+    settings = export.ExportSettings.for_choice(config, encoder_threads=encoder_threads, source=source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", export.ExportWarning)
         text = export.render(target, fmt, settings)

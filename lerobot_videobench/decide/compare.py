@@ -243,6 +243,11 @@ def bd_rate(
     from .constraints import select_results
 
     results = select_results(results, constraints)
+    if len(results) and "kind" in results.columns and (results["kind"] == "depth").all():
+        from ..errors import InvalidValueError
+
+        raise InvalidValueError("BD-rate compares RGB quality curves (PSNR/SSIM); depth cameras are judged on error "
+                                "in mm: use pareto (size against depth_p95_mm) or recommend --max-depth-error-mm")
     if method not in METHODS:
         raise ValueError(f"method={method!r} must be one of {list(METHODS)}")
     import bjontegaard as bd

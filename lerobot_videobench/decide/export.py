@@ -173,6 +173,17 @@ class ExportSettings:
     #: A depth recommendation: the RGB block (``config``, LeRobot's default) is left out of the documents.
     depth_only: bool = False
 
+    @classmethod
+    def for_choice(cls, config: VideoEncoderConfig, **kwargs: Any) -> ExportSettings:
+        """The settings that export one chosen configuration: an RGB config fills the RGB block; a
+        ``DepthEncoderConfig`` (a depth camera's choice) fills the depth block alone, so it is rendered as
+        ``--dataset.depth_encoder.*`` and never as an RGB encoder."""
+        from ..encoding import DepthEncoderConfig, camera_encoder_defaults
+
+        if isinstance(config, DepthEncoderConfig):
+            return cls(camera_encoder_defaults(), depth_encoder=config, depth_only=True, **kwargs)
+        return cls(config, **kwargs)
+
     @property
     def rgb_encoder(self) -> VideoEncoderConfig:
         return self.config

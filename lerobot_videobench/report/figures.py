@@ -38,6 +38,11 @@ AXIS_TITLES: dict[str, str] = {
     "load_1_frame_p50_ms": "random-access load, 1 frame, median (ms)",
     "load_1_frame_p95_ms": "random-access load, 1 frame, p95 (ms)",
     "load_6_frames_p50_ms": "random-access load, 6 frames, median (ms per frame)",
+    "depth_mean_mm": "depth error, mean over valid pixels (mm)",
+    "depth_p95_mm": "depth error, p95 of valid pixels (mm)",
+    "depth_max_mm": "depth error, worst pixel (mm)",
+    "depth_edge_mean_mm": "depth error at edges, mean (mm)",
+    "depth_frac_over_1cm": "pixels off by more than 1 cm (fraction)",
 }
 
 #: Whether smaller or larger is better, per column (the Pareto objectives plus a few more).

@@ -262,7 +262,7 @@ def _swept_source(results: Any) -> ExportSource | None:
 def _export_section(rec: Recommendation | None, target: str | None = None, source: ExportSource | None = None) -> str:
     if rec is None or not rec.qualified or rec.config is None:
         return '<p class="note">Nothing to export: no configuration was recommended.</p>'
-    settings = ExportSettings(rec.config, encoder_threads=rec.encoder_threads, source=source)
+    settings = ExportSettings.for_choice(rec.config, encoder_threads=rec.encoder_threads, source=source)
     out = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExportWarning)
@@ -372,6 +372,44 @@ def _failures_section(results: Any) -> str:
     return _table(["configuration", "episode", "status", "error / decode issue"], rows, left=4)
 
 
+def _depth_section(results: Any, figs: _Figures) -> str:
+    """Depth cameras: error in mm vs size per configuration, and the 12-bit quantization floor (the error
+    of LeRobot's depth mapping alone, before any codec), so lossy settings are judged against it."""
+    from ..bench.summary import summarize
+
+    rows = results[results["kind"] == "depth"] if "kind" in results.columns else results.iloc[0:0]
+    ok = rows[rows["status"] == "ok"] if len(rows) else rows
+    if not len(ok):
+        return ""
+    parts = ['<p class="note">Depth error is decoded depth (PyAV <code>gray12le</code>, dequantized, as LeRobot '
+             "reads it) against the source depth, in mm over valid pixels; edge pixels are those next to a "
+             "depth step over 5 cm. The floor is what the 12-bit quantizer alone costs: no codec setting can "
+             "go below it.</p>"]
+    for y in ("depth_mean_mm", "depth_edge_mean_mm"):
+        parts.append(figs.embed(figures.rate_quality_figure(ok, "bytes_per_frame", y)))
+    table = summarize(ok)
+
+    def mm(v: Any) -> str:
+        return _fmt(v, ".2f", suffix=" mm")
+
+    body = [[r["label"], _fmt(r.get("bytes_per_frame"), ".1f", 1 / 1000, " KB"), mm(r.get("depth_mean_mm")),
+             mm(r.get("depth_p95_mm")), mm(r.get("depth_max_mm")), mm(r.get("depth_edge_mean_mm")),
+             _fmt(r.get("depth_frac_over_1cm"), ".2%"), mm(r.get("depth_codec_mean_mm")),
+             _fmt(r.get("depth_invalid_kept"), ".1%")] for _, r in table.iterrows()]
+    parts.append(_table(["configuration", "size/frame", "mean", "p95", "max", "edge mean", "> 1 cm",
+                         "codec adds (mean)", "no-return kept"], body))
+    quantizer = [c for c in ("config.depth_min", "config.depth_max", "config.shift", "config.use_log") if c in ok.columns]
+    floor_cols = [c for c in ("depth_floor_mean_mm", "depth_floor_p95_mm", "depth_floor_max_mm") if c in ok.columns]
+    if floor_cols:
+        floors = ok.groupby(["episode_key", *quantizer], dropna=False)[floor_cols].first().reset_index()
+        frows = [[r["episode_key"], *[r[c] for c in quantizer], *[mm(r[c]) for c in floor_cols]]
+                 for _, r in floors.iterrows()]
+        parts.append("<h3>Quantization floor (12-bit mapping, no codec)</h3>")
+        parts.append(_table(["episode", *[c.removeprefix("config.") for c in quantizer], "mean", "p95", "max"],
+                            frows, left=1))
+    return "".join(parts)
+
+
 def _realtime_section(report: Any, figs: _Figures) -> str:
     if report is None:
         return ('<p class="note">No live real-time check in this report: the recommendation judges encode speed from '
@@ -465,6 +503,7 @@ def build_report(
     overrides = {k: v for k, v in dict(min_ssim=min_ssim, min_psnr=min_psnr, quality_stat=quality_stat,
                                          cameras=cameras, fps=fps, headroom=headroom, max_load_ms=max_load_ms,
                                          codecs=tuple(codecs) if codecs else None).items() if v is not None}
+    swept = results  # before the decision's filter: the depth section shows every depth camera swept
     constraints = Constraints.for_results(results, constraints, **overrides)
     results = select_results(results, constraints)
     store = ResultStore(store_path, read_only=True)
@@ -495,10 +534,12 @@ def build_report(
         ("rate-quality", "Rate-quality", _rate_quality_section(results, figs)),
         ("pareto", "Pareto fronts", _pareto_section(results, figs)),
         ("worst-frames", "Worst frames", _worst_frames_section(store, table, picks, cache_dir, figs, worst)),
+        ("depth", "Depth cameras", _depth_section(swept, figs)),
         ("failures", "Failed trials and decode hazards", _failures_section(results)),
         ("realtime", "Real-time check", _realtime_section(realtime, figs)),
         ("versions", "Machine and versions", _versions_section(results)),
     ]
+    sections = [s for s in sections if s[0] != "depth" or s[2]]  # the depth section only where depth was swept
     body = "".join(f'<section id="{sid}"><h2>{_e(name)}</h2>{content}</section>' for sid, name, content in sections)
     page = (
         "<!DOCTYPE html>\n"

@@ -112,7 +112,7 @@ class ExportPanel(Panel):
         kind = FORMATS[self.format.value][0]
         options = self.kwargs()
         only_changed = options.pop("only_changed")
-        settings = ex.ExportSettings(self.config, **options, source=self.source())
+        settings = ex.ExportSettings.for_choice(self.config, **options, source=self.source())
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             text = ex.render(self.target.value, kind, settings, only_changed=only_changed)
