@@ -403,3 +403,59 @@ def test_explorer_without_results_is_calm(tmp_path: Path) -> None:
     ex = ExplorerPanel(Selection(store_path=str(tmp_path / "none.sqlite")))
     assert "no results yet" in ex.status.value and ex.error is None
     assert ex.select_recommended(fallback_smallest=True) is None
+
+
+# ---------------------------------------------------------------------------------------------- background jobs
+def test_background_job_runs_one_job_at_a_time_and_reports_errors() -> None:
+    import threading
+
+    from lerobot_videobench.widgets._background import BackgroundJob
+    from lerobot_videobench.widgets._common import Panel
+
+    panel = Panel()
+    job: BackgroundJob[int] = BackgroundJob(panel, "check", "vb-test-job")
+    assert job.wait(1) is None and not job.running
+    release, events = threading.Event(), []
+
+    def work(cancel: threading.Event) -> int:
+        release.wait(30)
+        return 7 if not cancel.is_set() else -1
+
+    job.start(work, on_done=events.append, on_finish=lambda: events.append("idle"))
+    assert job.running
+    assert job.start(work) is None and "a check is already running" in panel.status.value
+    release.set()
+    assert job.wait(30) == 7 and events == [7, "idle"]
+
+    release.clear()
+    job.start(work)
+    assert job.cancel() is True
+    release.set()
+    assert job.wait(30) == -1  # work saw the cancel event
+
+    def broken(cancel: threading.Event) -> int:
+        raise ValueError("no frames")
+
+    job.start(broken, on_error=lambda exc: events.append(type(exc).__name__), on_finish=lambda: events.append("idle"))
+    with pytest.raises(RuntimeError, match="the check failed: ValueError: no frames"):
+        job.wait(30)
+    assert panel.error == "check failed: ValueError: no frames" and "no frames" in panel.status.value
+    assert events[-2:] == ["ValueError", "idle"] and job.result is None
+
+
+def test_panels_share_the_background_job(wb: Workbench) -> None:
+    from lerobot_videobench.widgets._background import BackgroundJob
+
+    assert isinstance(wb.sweep.job, BackgroundJob) and isinstance(wb.realtime.job, BackgroundJob)
+    assert wb.sweep.job.result is wb.sweep.summary  # the last sweep's summary, through the job
+
+
+def test_explorer_filter_is_decides_filter(wb: Workbench) -> None:
+    from lerobot_videobench.decide.pareto import meeting_constraints
+
+    ex = wb.explorer
+    ex.codec_filter.value = ("h264",)
+    ex.min_ssim.value = 0.5
+    ex.realtime_only.value = True
+    expected = meeting_constraints(ex.table, ex.constraints(), realtime=True)
+    assert list(ex.filtered()["label"]) == list(expected["label"]) and set(expected["vcodec"]) == {"h264"}

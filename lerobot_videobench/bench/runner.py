@@ -24,7 +24,7 @@ from typing import Any
 from ..episodes import Episode
 from ..errors import DiskFullError, EnvironmentFailure, InvalidValueError, StoreError
 from .grid import GridPlan, expand_grid
-from .store import ResultStore
+from .store import ResultStore, SweepOwner, default_claim_lease_s
 from .trial import (
     ENVIRONMENT_STATUS,
     MeasureSettings,
@@ -40,7 +40,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SweepEvent:
-    """One progress event: ``plan``, ``cached``, ``start``, ``result``, ``done`` or ``cancelled``."""
+    """One progress event: ``plan``, ``cached``, ``start``, ``result``, ``shared`` (a trial of this plan stored by
+    another sweep sharing the store), ``waiting`` (the rest is being measured by another sweep), ``done`` or
+    ``cancelled``."""
 
     kind: str
     total: int
@@ -66,6 +68,9 @@ class SweepSummary:
     failed: int = 0  # every failed trial of this sweep's plan: new ones and those stored earlier
     cached_failed: int = 0  # of which stored earlier and not run again (retry_failed runs them)
     cancelled: bool = False
+    shared: int = 0  # trials of this plan measured meanwhile by another sweep sharing the store
+    shared_by: list[str] = field(default_factory=list)  # those sweeps (pid, host, sweep id)
+    taken_over: int = 0  # trials claimed by a sweep that died or stopped renewing, measured here
     wall_s: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -110,6 +115,135 @@ def _failure(task: _Task, status: str, error: str, duration: float = 0.0) -> Tri
         error=error, host=socket.gethostname(), started_at=time.time() - duration, duration_s=duration,
         kind="depth" if ep.is_depth else "rgb",
     )
+
+
+# ---------------------------------------------------------------------- claims
+class _ClaimQueue:
+    """The tasks still to do, handed out one at a time to the executor after claiming them in the store.
+
+    A task claimed by another live sweep sharing the store is skipped; its result is picked up when that
+    sweep stores it (``on_shared``), and it is run here once the claim lapses (owner dead, lease expired).
+    ``pop()`` returns None while everything left is being measured elsewhere; truthiness means "still
+    outstanding" (ours to run, or awaited from another sweep).
+    """
+
+    POLL_S = 0.5
+
+    def __init__(self, tasks: list[_Task], store: ResultStore, owner: SweepOwner, lease_s: float, *,
+                 since: float, done_statuses: list[str] | None,
+                 on_shared: Callable[[_Task, str, SweepOwner | None], None],
+                 on_waiting: Callable[[list[_Task], list[SweepOwner]], None]) -> None:
+        self._todo = list(tasks)
+        self._store, self._owner, self._lease = store, owner, lease_s
+        self._since, self._statuses = since, done_statuses
+        self._on_shared, self._on_waiting = on_shared, on_waiting
+        self._seen: dict[str, SweepOwner] = {}  # last live owner seen holding each skipped key
+        self._last_poll = 0.0
+        self._waiting_said = False
+        self.taken_over = 0
+
+    def __bool__(self) -> bool:
+        return bool(self._todo)
+
+    def __len__(self) -> int:
+        return len(self._todo)
+
+    def pop(self) -> _Task | None:
+        """Claim and return the next task this sweep may run, or None (nothing claimable right now)."""
+        now = time.monotonic()
+        recheck = now - self._last_poll >= self.POLL_S  # keys held elsewhere are polled at most every POLL_S
+        if recheck:
+            self._last_poll = now
+        for task in list(self._todo):
+            if task.key in self._seen and not recheck:
+                continue
+            state, other = self._store.claim(task.key, self._owner, self._lease, done_since=self._since,
+                                             done_statuses=self._statuses)
+            if state == "busy":
+                assert other is not None
+                self._seen[task.key] = other
+                continue
+            self._todo.remove(task)
+            if state == "done":
+                self._shared(task)
+                continue
+            if other is not None or task.key in self._seen:
+                self.taken_over += 1
+                logger.warning("trial %s on %s was claimed by %s, which stopped; measuring it here",
+                               task.spec.label, task.episode.key, (other or self._seen[task.key]).describe())
+            return task
+        if self._todo and not self._waiting_said:
+            self._waiting_said = True
+            owners = list({str(o): o for o in self._seen.values()}.values())
+            self._on_waiting(list(self._todo), owners)
+        return None
+
+    def _shared(self, task: _Task) -> None:
+        meta = self._store.stored_meta([task.key]).get(task.key)
+        status = meta[0] if meta else "ok"
+        owner = self._seen.get(task.key)
+        if owner is None and meta and meta[2]:
+            owner = self._store.sweep_owner(meta[2])
+        self._on_shared(task, status, owner)
+
+    def idle(self) -> None:
+        """Called while nothing of ours runs: wait a little before polling the store again."""
+        time.sleep(self.POLL_S)
+
+
+class _Heartbeat:
+    """Renews this sweep's claims and notes which other sweeps measure on the store while each task runs."""
+
+    def __init__(self, store: ResultStore, owner: SweepOwner, lease_s: float) -> None:
+        self._store, self._owner, self._lease = store, owner, lease_s
+        self._running: dict[str, set[str]] = {}
+        self._names: dict[str, SweepOwner] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="vb-claims-heartbeat", daemon=True)
+        store.register_sweep(owner, lease_s)
+        self._thread.start()
+
+    def _others(self) -> set[str]:
+        try:
+            owners = self._store.measuring_sweeps(exclude=self._owner)
+        except Exception as exc:  # noqa: BLE001 - a busy store must not stop the sweep
+            logger.debug("claims: could not list other sweeps: %s", exc)
+            return set()
+        with self._lock:
+            self._names.update({str(o): o for o in owners})
+        return {str(o) for o in owners}
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._lease / 6):
+            try:
+                self._store.heartbeat(self._owner, self._lease)
+            except Exception as exc:  # noqa: BLE001
+                logger.warning("claims: heartbeat failed (%s); another sweep may take this sweep's trials over", exc)
+            others = self._others()
+            with self._lock:
+                for seen in self._running.values():
+                    seen |= others
+
+    def started(self, key: str) -> None:
+        others = self._others()
+        with self._lock:
+            self._running[key] = others
+
+    def finished(self, key: str) -> list[SweepOwner]:
+        """Other sweeps that measured on the store while ``key`` ran (its figures are contended)."""
+        others = self._others()
+        with self._lock:
+            seen = self._running.pop(key, set()) | others
+            return [self._names[o] for o in sorted(seen) if o in self._names]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        try:
+            self._store.finish_sweep(self._owner)
+        except Exception as exc:  # noqa: BLE001 - the lease lets them lapse anyway
+            logger.warning("claims: could not release this sweep's claims (%s); they lapse in %g s", exc, self._lease)
 
 
 # ---------------------------------------------------------------------- local process pool
@@ -196,18 +330,23 @@ class LocalExecutor:
             raise
 
     def run(
-        self, tasks: list[_Task], timeout_s: float | None, cancelled: Callable[[], bool], on_start: Callable[[_Task], None]
+        self, pending: _ClaimQueue, timeout_s: float | None, cancelled: Callable[[], bool],
+        on_start: Callable[[_Task], None]
     ) -> Iterator[TrialResult]:
-        pending = list(reversed(tasks))
         while pending or any(w.task for w in self._workers):
             if cancelled():
                 return
             for i, w in enumerate(self._workers):
                 if w.task is None and pending:
                     task = pending.pop()
+                    if task is None:  # the rest is being measured by another sweep sharing the store
+                        break
                     on_start(task)
                     self._dispatch(i, task)
             busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                pending.idle()
+                continue
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.2)
             now = time.monotonic()
             for i, w in enumerate(self._workers):
@@ -290,11 +429,11 @@ class DaskExecutor:
         self.slots = max(1, sum(threads.values())) if threads else 1
 
     def run(
-        self, tasks: list[_Task], timeout_s: float | None, cancelled: Callable[[], bool], on_start: Callable[[_Task], None]
+        self, pending: _ClaimQueue, timeout_s: float | None, cancelled: Callable[[], bool],
+        on_start: Callable[[_Task], None]
     ) -> Iterator[TrialResult]:
         from distributed import wait as dwait
 
-        pending = list(reversed(tasks))
         running: dict[Any, tuple[_Task, float]] = {}
         while pending or running:
             if cancelled():
@@ -303,11 +442,16 @@ class DaskExecutor:
                 return
             while pending and len(running) < self.slots:
                 task = pending.pop()
+                if task is None:  # the rest is being measured by another sweep sharing the store
+                    break
                 on_start(task)
                 fut = self.client.submit(_execute, task, pure=False, key=f"vb-trial-{task.key}-{uuid.uuid4().hex[:8]}")
                 running[fut] = (task, time.monotonic())
+            if not running:
+                pending.idle()
+                continue
             try:
-                done, _ = dwait(list(running), timeout=0.5, return_when="FIRST_COMPLETED") if running else ([], [])
+                done, _ = dwait(list(running), timeout=0.5, return_when="FIRST_COMPLETED")
             except TimeoutError:  # distributed.wait raises when nothing finished within the timeout
                 done = set()
             now = time.monotonic()
@@ -342,7 +486,7 @@ def _tqdm_progress() -> Callable[[SweepEvent], None]:
         b = bar.get("bar")
         if b is None:
             return
-        if event.kind in ("cached", "result"):
+        if event.kind in ("cached", "result", "shared"):
             b.n = event.completed
             b.set_postfix(cached=event.cached, failed=event.failed, refresh=False)
             b.refresh()
@@ -489,23 +633,59 @@ def run_sweep(
         executor.close()
         raise
 
+    owner = SweepOwner(socket.gethostname(), os.getpid(), sweep_id)
+    lease_s = default_claim_lease_s()
+    shared_by: dict[str, SweepOwner] = {}
+
     def on_start(task: _Task) -> None:
+        heartbeat.started(task.key)
         report(SweepEvent("start", summary.total, state["completed"], summary.cached, state["failed"],
                           task.spec.label, task.episode.key))
 
+    def on_shared(task: _Task, status: str, other: SweepOwner | None) -> None:
+        who = other.describe() if other else "another sweep"
+        if other is not None:
+            shared_by[str(other)] = other
+        summary.shared += 1
+        state["completed"] += 1
+        if status != "ok":
+            state["failed"] += 1
+            summary.failed += 1
+        report(SweepEvent("shared", summary.total, state["completed"], summary.cached, state["failed"],
+                          task.spec.label, task.episode.key,
+                          message=f"measured by another sweep sharing this store ({who}): {status}"))
+
+    def on_waiting(left: list[_Task], others: list[SweepOwner]) -> None:
+        who = "; ".join(o.describe() for o in others) or "another sweep"
+        report(SweepEvent("waiting", summary.total, state["completed"], summary.cached, state["failed"],
+                          message=f"{len(left)} trial(s) are being measured by another sweep sharing this store "
+                                  f"({who}); waiting for their results"))
+
     unstored = 0
+    heartbeat = _Heartbeat(store, owner, lease_s)
+    queue = _ClaimQueue(tasks, store, owner, lease_s, since=time.time(),
+                        done_statuses=["ok"] if retry_failed else None,
+                        on_shared=on_shared, on_waiting=on_waiting)
     try:
-        for result in executor.run(tasks, timeout_s, is_cancelled, on_start):
+        for result in executor.run(queue, timeout_s, is_cancelled, on_start):
+            others = heartbeat.finished(result.key)
             if result.status == ENVIRONMENT_STATUS:  # the machine failed, not the configuration: never cached
                 raise (DiskFullError if "No space left" in (result.error or "") else EnvironmentFailure)(
                     f"{result.error} (trial {result.label} on {result.episode_key}); nothing was recorded for it, "
                     "a rerun tries again"
                 )
+            if others:  # another sweep measured on this store meanwhile: the figures shared the machine
+                result.contended = True
+                result.contended_by = "; ".join(o.describe() for o in others)
             try:
                 _put(store, result, sweep_id)
             except StoreError as exc:  # locked past its timeout: the row waits in store.pending_dir
                 unstored += 1
                 logger.warning("%s", exc)
+            try:
+                store.release(result.key, owner)
+            except Exception as exc:  # noqa: BLE001 - the result is stored; the claim ends with the sweep
+                logger.debug("claims: release of %s failed: %s", result.key, exc)
             state["completed"] += 1
             summary.ran += 1
             if not result.ok:
@@ -516,6 +696,16 @@ def run_sweep(
                               result.label, result.episode_key, result))
     finally:
         executor.close()
+        heartbeat.close()
+    summary.taken_over = queue.taken_over
+    summary.shared_by = [o.describe() for o in shared_by.values()]
+    if summary.shared:
+        pids = ", ".join(f"pid {o.pid} on {o.host}" for o in shared_by.values()) or "its process is unknown"
+        summary.notes.append(f"{summary.shared} trial(s) measured by another sweep ({pids}) sharing this store; "
+                             "their results are in the table.")
+    if summary.taken_over:
+        summary.notes.append(f"{summary.taken_over} trial(s) claimed by a sweep that stopped (dead process or lapsed "
+                             "lease) were measured by this sweep.")
     if unstored:
         raise StoreError(
             f"{unstored} trial result(s) could not be written because store {store.path} stayed locked by another "

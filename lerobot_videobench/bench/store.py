@@ -14,6 +14,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,19 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 CREATE INDEX IF NOT EXISTS trials_status ON trials(status);
 CREATE INDEX IF NOT EXISTS trials_episode ON trials(episode_key);
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    claimed_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+    owner TEXT PRIMARY KEY,
+    started_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    finished_at REAL
+);
 """
 
 
@@ -76,6 +90,54 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: How long a write waits for another process's lock before the result goes to the pending folder
 #: (``$LEROBOT_VIDEOBENCH_STORE_TIMEOUT`` seconds overrides it).
 DEFAULT_TIMEOUT_S = 15.0
+
+
+#: Seconds a sweep's claim on a trial (and its entry in ``sweeps``) lives without a heartbeat; a sweep
+#: renews its claims several times per lease, so only a dead or frozen sweep lets them expire
+#: (``$LEROBOT_VIDEOBENCH_CLAIM_LEASE`` seconds overrides it).
+DEFAULT_CLAIM_LEASE_S = 30.0
+
+
+def default_claim_lease_s() -> float:
+    try:
+        return max(0.5, float(os.environ.get("LEROBOT_VIDEOBENCH_CLAIM_LEASE", DEFAULT_CLAIM_LEASE_S)))
+    except ValueError:
+        return DEFAULT_CLAIM_LEASE_S
+
+
+@dataclass(frozen=True)
+class SweepOwner:
+    """Who holds a claim: ``host:pid:sweep_id`` (one sweep of one process on one machine)."""
+
+    host: str
+    pid: int
+    sweep_id: str
+
+    @classmethod
+    def parse(cls, owner: str) -> SweepOwner:
+        host, pid, sweep_id = owner.rsplit(":", 2)
+        return cls(host, int(pid), sweep_id)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}:{self.sweep_id}"
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.host}, sweep {self.sweep_id}"
+
+    def process_gone(self) -> bool:
+        """True when the owner ran on this machine and its process no longer exists (its claims are void
+        at once, without waiting for the lease)."""
+        import socket
+
+        if self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
 
 def default_timeout_s() -> float:
@@ -302,6 +364,110 @@ class ResultStore:
         with self._connect() as conn:
             cur = conn.executemany("DELETE FROM trials WHERE key = ?", [(k,) for k in keys])
             return cur.rowcount
+
+    # ------------------------------------------------------------------ claims (sweeps sharing a store)
+    def register_sweep(self, owner: SweepOwner, lease_s: float) -> None:
+        """Announce a running sweep (renewed by :meth:`heartbeat`, ended by :meth:`finish_sweep`)."""
+        now = time.time()
+        with self._connect() as conn:
+            conn.execute("INSERT OR REPLACE INTO sweeps (owner, started_at, heartbeat_at, expires_at, finished_at) "
+                         "VALUES (?, ?, ?, ?, NULL)", (str(owner), now, now, now + lease_s))
+
+    def heartbeat(self, owner: SweepOwner, lease_s: float) -> None:
+        """Extend the lease of the sweep and of every claim it holds."""
+        now = time.time()
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE claims SET expires_at = ? WHERE owner = ?", (now + lease_s, str(owner)))
+            conn.execute("UPDATE sweeps SET heartbeat_at = ?, expires_at = ? WHERE owner = ?",
+                         (now, now + lease_s, str(owner)))
+            conn.execute("COMMIT")
+
+    def finish_sweep(self, owner: SweepOwner) -> None:
+        """Release every claim of ``owner`` and mark it finished."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM claims WHERE owner = ?", (str(owner),))
+            conn.execute("UPDATE sweeps SET finished_at = ? WHERE owner = ?", (time.time(), str(owner)))
+            conn.execute("COMMIT")
+
+    def claim(self, key: str, owner: SweepOwner, lease_s: float, *, done_since: float | None = None,
+              done_statuses: Iterable[str] | None = None) -> tuple[str, SweepOwner | None]:
+        """Try to take trial ``key`` for ``owner``, atomically with the check that nobody measured it meanwhile.
+
+        Returns ``("claimed", previous)`` (``previous`` is the dead or expired owner whose claim was taken
+        over, else None), ``("done", None)`` when the store already holds the trial (a row with one of
+        ``done_statuses``, any status when None, or any row stored after ``done_since``), or
+        ``("busy", other)`` when a live sweep holds it."""
+        now = time.time()
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT status, created_at FROM trials WHERE key = ?", (key,)).fetchone()
+                statuses = None if done_statuses is None else set(done_statuses)
+                if row is not None and (statuses is None or row[0] in statuses
+                                        or (done_since is not None and row[1] >= done_since)):
+                    return "done", None
+                held = conn.execute("SELECT owner, expires_at FROM claims WHERE key = ?", (key,)).fetchone()
+                previous = None
+                if held is not None and held[0] != str(owner):
+                    other = SweepOwner.parse(held[0])
+                    if held[1] > now and not other.process_gone():
+                        return "busy", other
+                    previous = other
+                conn.execute("INSERT OR REPLACE INTO claims (key, owner, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
+                             (key, str(owner), now, now + lease_s))
+                return "claimed", previous
+            finally:
+                conn.execute("COMMIT")
+
+    def release(self, key: str, owner: SweepOwner) -> None:
+        with self._connect() as conn:
+            conn.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, str(owner)))
+
+    def claim_holders(self, keys: Iterable[str]) -> dict[str, SweepOwner]:
+        """Live owners (lease not expired, process not known dead) of the given keys' claims."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        now = time.time()
+        out: dict[str, SweepOwner] = {}
+        with self._connect() as conn:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                rows = conn.execute(f"SELECT key, owner FROM claims WHERE expires_at > ? AND key IN "
+                                    f"({','.join('?' * len(chunk))})", [now, *chunk]).fetchall()
+                out.update({k: SweepOwner.parse(o) for k, o in rows})
+        return {k: o for k, o in out.items() if not o.process_gone()}
+
+    def measuring_sweeps(self, exclude: SweepOwner | None = None) -> list[SweepOwner]:
+        """Sweeps other than ``exclude`` that hold a live claim right now (measuring on this store)."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT DISTINCT owner FROM claims WHERE expires_at > ?", (time.time(),)).fetchall()
+        owners = [SweepOwner.parse(r[0]) for r in rows if exclude is None or r[0] != str(exclude)]
+        return [o for o in owners if not o.process_gone()]
+
+    def stored_meta(self, keys: Iterable[str]) -> dict[str, tuple[str, float, str | None]]:
+        """``key -> (status, created_at, sweep)`` of the given keys that are stored."""
+        keys = list(keys)
+        out: dict[str, tuple[str, float, str | None]] = {}
+        with self._connect() as conn:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                rows = conn.execute(f"SELECT key, status, created_at, sweep FROM trials WHERE key IN "
+                                    f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                out.update({k: (st, c, sw) for k, st, c, sw in rows})
+        return out
+
+    def sweep_owner(self, sweep_id: str) -> SweepOwner | None:
+        """The registered owner of ``sweep_id`` (to name the process that measured a row)."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT owner FROM sweeps").fetchall()
+        for (owner,) in rows:
+            o = SweepOwner.parse(owner)
+            if o.sweep_id == sweep_id:
+                return o
+        return None
 
     # ------------------------------------------------------------------ reads
     def keys(self, statuses: Iterable[str] | None = None) -> set[str]:

@@ -179,6 +179,7 @@ class TrialResult:
     load_avg_1m: float | None = None
     other_cpu_cores: float | None = None
     contended: bool | None = None
+    contended_by: str | None = None  # other sweeps that measured on the same store meanwhile (pid, host, id)
     # how a lossy source was itself encoded (its packets), to say which candidate it resembles
     source_codec: str | None = None
     source_gop: int | None = None

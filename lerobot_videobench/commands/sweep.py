@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         export_results(args.store, args.export)
     info = {
         "store": str(summary.store_path), "trials": summary.total, "cached": summary.cached, "ran": summary.ran,
-        "failed": summary.failed, "cached_failed": summary.cached_failed,
+        "failed": summary.failed, "cached_failed": summary.cached_failed, "shared": summary.shared,
         "invalid_grid_entries": len(plan.invalid), "wall_s": round(summary.wall_s, 2),
     }
     if args.json:
@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"decode hazard: {label}: {issue}")
     failed = f"{info['failed']} failed" + (f", {summary.cached_failed} of them stored earlier (--retry-failed runs them "
                                            "again)" if summary.cached_failed else "")
-    print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran, {failed}) "
+    shared = f", {summary.shared} measured by another sweep" if summary.shared else ""
+    print(f"\n{info['trials']} trials ({info['cached']} cached, {info['ran']} ran{shared}, {failed}) "
           f"in {info['wall_s']} s; store: {info['store']}")
     for note in notes:
         print(note)
