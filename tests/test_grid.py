@@ -205,3 +205,19 @@ def test_grid_text_is_read_by_one_parser_for_files_and_text(tmp_path: Path) -> N
     path.write_text("crf: [20, 30\n")
     with pytest.raises(InvalidValueError, match=f"grid file {path} is not valid YAML"):
         load_grid(path)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_GRIDS))
+def test_builtin_grids_carry_only_training_safe_hevc(name: str) -> None:
+    """x265's open GOP loses frames after a seek (g >= 10) and its B-frames trip torchcodec's timestamps in
+    LeRobot's RGB training path: the built-in grids carry the fixed variants, never the broken ones."""
+    plan = expand_grid(name)
+    for spec in plan.specs:
+        c = spec.config
+        if c.vcodec != "hevc":
+            continue
+        params = str((c.extra_options or {}).get("x265-params", ""))
+        if (c.g or 0) >= 10:
+            assert "open-gop=0" in params, spec.label
+        if plan.kind == "rgb":
+            assert (c.extra_options or {}).get("bf") == 0, spec.label

@@ -459,3 +459,19 @@ def test_explorer_filter_is_decides_filter(wb: Workbench) -> None:
     ex.realtime_only.value = True
     expected = meeting_constraints(ex.table, ex.constraints(), realtime=True)
     assert list(ex.filtered()["label"]) == list(expected["label"]) and set(expected["vcodec"]) == {"h264"}
+
+
+def test_plotly_js_is_a_message_not_saved_widget_state() -> None:
+    """A notebook saved with its widget state holds the figures, not a 5 MB plotly.js per plot (or at all)."""
+    import plotly.graph_objects as go
+
+    from lerobot_videobench.widgets.plot import PlotView
+
+    views = [PlotView(go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))) for _ in range(3)]
+    assert len({id(v.library) for v in views}) == 1  # one library model shared by every plot
+    state = [json.dumps(v.get_state(), default=str) for v in views] + [json.dumps(views[0].library.get_state())]
+    assert max(map(len, state)) < 20_000, [len(s) for s in state]
+    sent: list[dict] = []
+    views[0].library.send = lambda content, buffers=None: sent.append(content)  # what the page would receive
+    views[0].library._on_message(views[0].library, {"event": "need-source"}, [])
+    assert sent[0]["event"] == "source" and len(sent[0]["source"]) > 1_000_000 and "Plotly" in sent[0]["source"]
