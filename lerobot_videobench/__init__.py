@@ -95,6 +95,8 @@ _LAZY: dict[str, str] = {
     "queue_depth_figure": ".report.figures",
     "rate_quality_figure": ".report.figures",
     "realtime_bars_figure": ".report.figures",
+    "depth_colour": ".report.images",
+    "depth_error_heatmap": ".report.images",
     "png_bytes": ".report.images",
     "Workbench": ".widgets.workbench",
     "ExplorerPanel": ".widgets.explorer",

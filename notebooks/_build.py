@@ -230,7 +230,7 @@ if rec.qualified:
         swept = ExportSource.from_location(source)
     except ValueError:  # not a LeRobot dataset (the sample, a video file): no re-encode command
         swept = None
-    settings = ExportSettings(rec.config, encoder_threads=rec.encoder_threads, source=swept)
+    settings = ExportSettings.for_choice(rec.config, encoder_threads=rec.encoder_threads, source=swept)
     print(render(target, "cli", settings))
     print(render(target, "yaml", settings))
 else:
@@ -392,11 +392,128 @@ realtime_panel
 """),
 )
 
+# ------------------------------------------------------------------------------------------- 05 depth
+DEPTH = notebook(
+    md("intro", """
+# Depth cameras: how lossy may `--dataset.depth_encoder` be?
+
+**What it answers**: LeRobot 0.6 records depth cameras as 12-bit log-quantized `gray12le` HEVC, lossless by
+default, and lossless depth videos are large. This notebook sweeps the depth encoder (lossless vs crf, GOP,
+preset, the quantizer's range and curve, hevc vs libaom-av1) on a depth camera and measures what each setting
+costs in millimetres: mean, p95 and max error against the source depth, the error at object edges apart, the
+pixels off by more than 1 cm, and what happens to the no-return (0) pixels. The *quantization floor* is what
+the 12-bit mapping alone costs, before any codec: no codec setting can beat it.
+
+The sample's depth camera (`top_depth`) is synthetic with exact geometry, stored as LeRobot records it
+(quantized with its defaults, lossless hevc): errors are measured against that recording.
+""" + HEADLESS.format(name="05_depth.ipynb", example="-p source /path/to/depth_dataset -p max_depth_error_mm 10")),
+    code("parameters", """
+source = "sample"            # a LeRobot dataset with depth features, a 16-bit PNG / TIFF depth folder, or "sample"
+cameras = None               # depth camera keys (None: every depth camera of the source)
+episodes = None              # episode indices (None: all)
+max_frames = 30              # frames per episode (None: whole episodes)
+grid = "depth"               # the built-in depth grid, a YAML file, or a dict of axes with kind: depth
+workers = 1
+store = "videobench_depth.sqlite"
+report_path = "../reports/depth.html"
+cache_dir = None             # frame cache (None: ~/.cache/lerobot-videobench)
+max_depth_error_mm = None    # the error the recommendation may not exceed (None: smallest real-time config)
+depth_stat = "p95"           # which error statistic the limit bounds: mean, median, p95, p99, max, edge_mean, edge_max
+headroom = 1.5               # encode speed required: the source's cameras x fps x headroom (1.5 = 50% spare)
+target = None                # export target (None: the installed lerobot's, else lerobot-0.6)
+""", "parameters"),
+    code("setup", PLOTLY_SETUP + """
+import numpy as np
+from IPython.display import Image, display
+
+from lerobot_videobench import (
+    Constraints,
+    ExportSettings,
+    build_report,
+    depth_colour,
+    depth_error_heatmap,
+    expand_grid,
+    frame_quality_figure,
+    load_episodes,
+    load_results,
+    open_trial,
+    pareto_figure,
+    png_bytes,
+    rate_quality_figure,
+    recommend,
+    render,
+    run_sweep,
+    summarize,
+)
+"""),
+    md("episodes-md", "## Depth cameras and grid"),
+    code("episodes", """
+eps = load_episodes(source, episodes=episodes, cameras=cameras, max_frames=max_frames, kind="depth")
+plan = expand_grid(grid)
+assert plan.kind == "depth", f"grid {grid!r} is an RGB grid; use grid='depth' or a grid with kind: depth"
+print(f"{len(eps)} depth streams x {len(plan)} configurations = {len(eps) * len(plan)} trials")
+for ep in eps:
+    print(f"  {ep.key}: {ep.width}x{ep.height} @ {ep.fps} fps, {ep.num_frames} frames, source unit "
+          f"{ep.depth.source_unit}, recorded quantizer {ep.depth.quantizer or 'none (exact depth)'}")
+"""),
+    md("sweep-md", "## Sweep\nResumable: trials already in the store are skipped."),
+    code("sweep", """
+summary = run_sweep(eps, plan, store, workers=workers, progress=True, cache_dir=cache_dir)
+print(f"{summary.total} trials: {summary.ran} measured, {summary.cached} from the store, "
+      f"{summary.failed} failed, {summary.wall_s:.1f} s")
+"""),
+    code("table", """
+results = load_results(store)
+results = results[results["key"].isin(summary.keys)]
+table = summarize(results)
+table[["label", "trials", "bytes_per_frame", "depth_mean_mm", "depth_p95_mm", "depth_max_mm", "depth_edge_mean_mm",
+       "depth_frac_over_1cm", "depth_invalid_kept", "depth_floor_p95_mm", "depth_codec_mean_mm", "encode_fps"]]
+"""),
+    md("pareto-md", "## Error vs size\nThe dashed line joins the configurations nothing beats on both size and p95 error."),
+    code("pareto", """
+pareto_figure(results, x="bytes_per_frame", y="depth_p95_mm").show()
+rate_quality_figure(results, rate="bytes_per_frame", metric="depth_edge_mean_mm").show()
+"""),
+    md("recommend-md", """
+## Recommendation and its flags
+The smallest depth configuration within `max_depth_error_mm` on `depth_stat` that encodes in real time; the
+flags are the `--dataset.depth_encoder.*` block of `lerobot-record`.
+"""),
+    code("recommend", """
+constraints = Constraints(kind="depth", max_depth_error_mm=max_depth_error_mm, depth_stat=depth_stat,
+                          headroom=headroom)
+rec = recommend(results, constraints)
+print("\\n".join(rec.rationale))
+if rec.qualified:
+    print(render(target, "cli", ExportSettings.for_choice(rec.config, encoder_threads=rec.encoder_threads)))
+"""),
+    md("frames-md", "## What the error looks like\nThe recommended configuration's worst frame: source and decoded depth on one colour scale, and the error in mm."),
+    code("frames", """
+if rec.qualified:
+    key = results[(results["label"] == rec.label) & (results["status"] == "ok")]["key"].iloc[0]
+    trial = open_trial(store, key, cache_dir=cache_dir)
+    frame_quality_figure(trial).show()
+    i = trial.worst_frames(1)[0]
+    src, dec = trial.source_frame(i), trial.encoded_frame(i)
+    lo, hi = np.percentile(src[src > 0], [1, 99])  # one colour scale for both, from the source
+    print(f"frame {i}: source | decoded (colour scale {lo:.0f}..{hi:.0f} mm, black = no return) | error in mm")
+    for image in (depth_colour(src, lo, hi), depth_colour(dec, lo, hi), depth_error_heatmap(src, dec)):
+        display(Image(png_bytes(image)))
+"""),
+    md("report-md", "## Report\nThe HTML report has a depth section: error vs size and the quantization floor."),
+    code("report", """
+out = build_report(store, report_path, constraints=constraints, cache_dir=cache_dir, target=target,
+                   keys=summary.keys)
+print(f"report written to {out.resolve()}")
+"""),
+)
+
 NOTEBOOKS = {
     "01_quickstart.ipynb": QUICKSTART,
     "02_sweep.ipynb": SWEEP,
     "03_compare_frames.ipynb": FRAMES,
     "04_realtime_check.ipynb": REALTIME,
+    "05_depth.ipynb": DEPTH,
 }
 
 

@@ -45,3 +45,21 @@ def test_export_json_contradicting_format_is_one_line_exit_2(capsys: pytest.Capt
     assert main(["export", "--json", "--format", "yaml"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--json contradicts --format yaml" in err
+
+
+def test_search_prints_its_summary_once_and_the_resulting_size(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["search", "sample", "--episodes", "0", "--cameras", "observation.images.top", "--max-frames", "4",
+               "--target-ssim", "0.5", "--crf-min", "30", "--crf-max", "34", "--store", str(tmp_path / "s.sqlite")])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert out.count("encode(s) run") == 1, out
+    assert "resulting size: " in out and " per frame at crf " in out, out
+
+
+def test_realtime_prints_auto_threads_and_at_most_one_queue_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # a queue of one frame at a high rate: drops are likely, and however many, stderr gets one summary line
+    main(["realtime", "--cameras", "2", "--width", "64", "--height", "48", "--fps", "240", "--seconds", "0.3",
+          "--queue-maxsize", "1", "--synthetic", "--vcodec", "h264", "--preset", "veryfast"])
+    out, err = capsys.readouterr()
+    assert "encoder_threads auto" in out and "None" not in out.splitlines()[0], out
+    assert len([line for line in err.splitlines() if "queue" in line.lower()]) <= 1, err

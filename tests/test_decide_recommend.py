@@ -178,7 +178,7 @@ def test_cli_search(tmp_path, monkeypatch, capsys):
 
     seen = {}
 
-    def fake_load(source, episodes=None, cameras=None, max_frames=None):
+    def fake_load(source, episodes=None, cameras=None, max_frames=None, kind=None):
         seen.update(source=source, max_frames=max_frames)
         return [episode()]
 
@@ -212,3 +212,40 @@ def test_realtime_is_judged_on_the_slowest_episode():
     assert summarize(results).set_index("label").loc["slow-on-top", "encode_fps_min"] == 50.0
     rec = recommend(results, cameras=2, fps=30)  # needs 90 fps on every episode
     assert rec.qualified and rec.label == "fast-everywhere" and rec.binding == ["realtime"]
+
+
+# ------------------------------------------------------------------------------------------ filtering
+def test_meeting_constraints_keeps_what_recommend_chooses_from(table, results):
+    from lerobot_videobench.decide.constraints import Constraints
+    from lerobot_videobench.decide.pareto import meeting_constraints, smallest
+
+    per_config = table.reset_index()
+    levels = sorted(table["ssim_mean"])
+    c = Constraints.for_results(results, Constraints(min_ssim=levels[2]))
+    kept = meeting_constraints(per_config, c)
+    assert len(kept) and (kept["ssim_mean"] >= levels[2]).all()
+    assert set(kept["label"]) == set(table.index[table["ssim_mean"] >= levels[2]])  # tiny frames: all real time
+    assert smallest(kept)["label"] == recommend(results, c).label
+    # a real-time limit nothing reaches: only realtime=False keeps rows
+    slow = c.replace(fps=1000, cameras=64)
+    assert not len(meeting_constraints(per_config, slow))
+    assert len(meeting_constraints(per_config, slow, realtime=False)) == len(kept)
+    # the codec restriction, as Constraints normalises it ("av1" is libsvtav1)
+    only_svt = meeting_constraints(per_config, c.replace(codecs=("av1",)), realtime=False)
+    assert set(only_svt["vcodec"]) == {"libsvtav1"}
+    assert smallest(per_config.iloc[:0]) is None and meeting_constraints(None, c) is None
+
+
+def test_constraint_checks_name_the_columns_recommend_judges(table, results):
+    from lerobot_videobench.decide.constraints import Constraints
+    from lerobot_videobench.decide.pareto import check_passes, constraint_checks
+
+    per_config = table.reset_index()
+    c = Constraints.for_results(results, Constraints(min_psnr=30, quality_stat="p5", max_load_ms=1000))
+    checks = constraint_checks(per_config, c)
+    assert checks["min_psnr"] == ("psnr_p5", "max", 30.0)
+    assert checks["realtime"][0] == "encode_fps_min" and checks["realtime"][2] == c.required_encode_fps
+    assert checks["max_load_ms"][1:] == ("min", 1000.0)
+    assert "realtime" not in constraint_checks(per_config, c, realtime=False)
+    passes = check_passes(per_config, {"nothing": ("not_a_column", "max", 1.0), **checks})
+    assert not passes["nothing"].any() and passes["max_load_ms"].all()

@@ -291,3 +291,31 @@ def test_bd_rate_refuses_depth_trials_with_the_alternative(swept) -> None:
     store, _, _ = swept
     with pytest.raises(InvalidValueError, match="use pareto"):
         bd_rate(load_results(store), baseline="hevc")
+
+
+def test_open_gop_depth_is_a_pyav_hazard_with_a_remedy_that_keeps_lossless() -> None:
+    ep = episode_from_arrays(depth_planes(60, 48, 64))
+    settings = MeasureSettings(access_samples=20, png_samples=1, decoder="pyav")
+    lossless_g10 = run_trial(ep, TrialSpec(DepthEncoderConfig(g=10)), settings=settings)
+    assert lossless_g10.ok and lossless_g10.decode_ok is False
+    assert lossless_g10.decode_issue.startswith("pyav: ") and "FrameTimestampError" in lossless_g10.decode_issue
+    assert 'fix: extra_options={"x265-params": "lossless=1:open-gop=0"}' in lossless_g10.decode_issue
+    fixed = DepthEncoderConfig(g=10, extra_options={"x265-params": "lossless=1:open-gop=0"})
+    closed = run_trial(ep, TrialSpec(fixed), settings=settings)
+    assert closed.decode_ok and closed.depth["depth_codec_max_mm"] == 0.0
+    default = run_trial(ep, TrialSpec(DepthEncoderConfig()), settings=settings)  # LeRobot's default, g=2
+    assert default.decode_ok
+
+
+def test_depth_frames_staged_beyond_the_memory_budget_read_back_as_uint16(tmp_path: Path) -> None:
+    from lerobot_videobench.bench.timing import stage_frames
+
+    frames = depth_planes(5, 48, 64)
+    staged = stage_frames(episode_from_arrays(frames), budget_bytes=1, work_dir=tmp_path)
+    try:
+        assert staged.path is not None and staged.array is None
+        back = list(staged)
+        assert all(b.dtype == np.uint16 and b.shape == (48, 64) for b in back)
+        np.testing.assert_array_equal(np.stack(back), np.stack(frames))
+    finally:
+        staged.close()

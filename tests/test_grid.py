@@ -152,3 +152,72 @@ def test_yaml_grid_that_is_not_a_mapping_is_a_value_error(tmp_path: Path) -> Non
     bad.write_text("vcodec: [h264\n")
     with pytest.raises(ValueError, match="not valid YAML"):
         expand_grid(bad)
+
+
+# ------------------------------------------------------------------------------------------ grid text
+def test_axis_text_reads_shared_and_per_codec_values_and_round_trips() -> None:
+    from lerobot_videobench.bench.grid import format_axis, parse_axis
+
+    assert parse_axis("20, 30, 40") == [20, 30, 40]
+    assert parse_axis("libsvtav1: 12; h264: medium, slow") == {"libsvtav1": [12], "h264": ["medium", "slow"]}
+    assert parse_axis("none, 2") == [None, 2]
+    assert parse_axis("  ") is None and parse_axis(None) is None
+    for value in ([2, 10], {"libsvtav1": [25, 30], "h264": [23]}, [None, 1]):
+        assert parse_axis(format_axis(value)) == value
+
+
+def test_axis_text_error_names_the_axis() -> None:
+    from lerobot_videobench.bench.grid import parse_axis
+    from lerobot_videobench.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError, match=r"^crf: cannot read ': 30'"):
+        parse_axis("h264: 23; : 30", "crf")
+
+
+def test_grid_from_axes_is_the_grid_expand_grid_runs() -> None:
+    from lerobot_videobench.bench.grid import fits_axes, grid_from_axes
+    from lerobot_videobench.errors import InvalidValueError
+
+    grid = grid_from_axes(["h264", "libsvtav1"], (), crf="h264: 23, 30; libsvtav1: 40", g="4",
+                          preset="h264: veryfast; libsvtav1: 12", encoder_threads="")
+    assert grid == {"vcodec": ["h264", "libsvtav1"], "g": [4], "crf": {"h264": [23, 30], "libsvtav1": [40]},
+                    "preset": {"h264": ["veryfast"], "libsvtav1": [12]}}
+    assert fits_axes(grid) and not fits_axes(BUILTIN_GRIDS["thorough"])
+    assert _labels(expand_grid(grid)) == ["h264 crf23 g4 pveryfast yuv420p", "h264 crf30 g4 pveryfast yuv420p",
+                                          "libsvtav1 crf40 g4 p12 yuv420p"]
+    with pytest.raises(InvalidValueError, match="select at least one codec"):
+        grid_from_axes([], crf="20")
+    with pytest.raises(InvalidValueError, match="unknown grid axes"):
+        grid_from_axes(["h264"], tune="film")
+
+
+def test_grid_text_is_read_by_one_parser_for_files_and_text(tmp_path: Path) -> None:
+    from lerobot_videobench.bench.grid import grid_to_text, load_grid, parse_grid_text
+    from lerobot_videobench.errors import InvalidValueError
+
+    text = grid_to_text(BUILTIN_GRIDS["quick"])
+    assert parse_grid_text(text) == BUILTIN_GRIDS["quick"]
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    assert load_grid(path) == ("mine", BUILTIN_GRIDS["quick"])
+    with pytest.raises(InvalidValueError, match="the grid YAML must hold a mapping"):
+        parse_grid_text("- 1\n- 2", "the grid YAML")
+    path.write_text("crf: [20, 30\n")
+    with pytest.raises(InvalidValueError, match=f"grid file {path} is not valid YAML"):
+        load_grid(path)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_GRIDS))
+def test_builtin_grids_carry_only_training_safe_hevc(name: str) -> None:
+    """x265's open GOP loses frames after a seek (g >= 10) and its B-frames trip torchcodec's timestamps in
+    LeRobot's RGB training path: the built-in grids carry the fixed variants, never the broken ones."""
+    plan = expand_grid(name)
+    for spec in plan.specs:
+        c = spec.config
+        if c.vcodec != "hevc":
+            continue
+        params = str((c.extra_options or {}).get("x265-params", ""))
+        if (c.g or 0) >= 10:
+            assert "open-gop=0" in params, spec.label
+        if plan.kind == "rgb":
+            assert (c.extra_options or {}).get("bf") == 0, spec.label

@@ -134,3 +134,21 @@ def test_04_realtime_check(tmp_path: Path, python3_kernel: None) -> None:
     assert "observation.images.cam1" in _text(_cell(nb, "per-camera"))
     assert _plot_points(_cell(nb, "figures")) > 0
     assert "application/vnd.jupyter.widget-view+json" in _mimes(_cell(nb, "panel"))
+
+
+def test_05_depth_sweeps_the_sample_depth_camera(tmp_path: Path, python3_kernel: None) -> None:
+    report = tmp_path / "reports" / "depth.html"
+    grid = {"kind": "depth", "vcodec": ["hevc"], "lossless": [True, False], "crf": [30], "g": [2]}
+    nb = _run("05_depth.ipynb", tmp_path, source="sample", episodes=[0], max_frames=6, grid=grid,
+              store=str(tmp_path / "depth.sqlite"), report_path=str(report), cache_dir=str(tmp_path / "cache"),
+              max_depth_error_mm=1.0, headroom=0.01)  # (the decision must not hang on this machine's speed)
+    assert "1 depth streams x 2 configurations = 2 trials" in _text(_cell(nb, "episodes"))
+    assert "top_depth" in _text(_cell(nb, "episodes"))
+    assert "2 trials: 2 measured" in _text(_cell(nb, "sweep"))
+    assert _plot_points(_cell(nb, "pareto")) >= 2
+    out = _text(_cell(nb, "recommend"))
+    assert "lossless=1" in out.splitlines()[0]  # within 1 mm of the recording: only lossless qualifies
+    assert "--dataset.depth_encoder.vcodec=hevc" in out and "--dataset.rgb_encoder.vcodec" not in out
+    assert _mimes(_cell(nb, "frames")).count("image/png") == 3
+    page = report.read_text(encoding="utf-8")
+    assert '<section id="depth">' in page and "Quantization floor" in page

@@ -80,3 +80,13 @@ def test_text_output(capsys):
     assert "LeRobot vcodec='auto' picks here:" in out
     if probe_encoder("h264_nvenc").present and not probe_encoder("h264_nvenc").opens:
         assert "fails to open" in out and "WARNING: LeRobot's vcodec='auto' would pick h264_nvenc" in out
+
+
+def test_sweepable_codecs_are_the_probe_s_working_encoders(probe_json):
+    from lerobot_videobench.encoding.capabilities import sweepable_codecs
+
+    working = [e["name"] for e in probe_json["encoders"] if e["opens"]]
+    codecs = sweepable_codecs()
+    assert codecs[:3] == ["libsvtav1", "h264", "hevc"]
+    hardware = [c for c in codecs if c not in ("libsvtav1", "h264", "hevc", "libaom-av1")]
+    assert all(c in working for c in hardware)  # nvenc of a GPU-less wheel is not offered

@@ -403,3 +403,75 @@ def test_explorer_without_results_is_calm(tmp_path: Path) -> None:
     ex = ExplorerPanel(Selection(store_path=str(tmp_path / "none.sqlite")))
     assert "no results yet" in ex.status.value and ex.error is None
     assert ex.select_recommended(fallback_smallest=True) is None
+
+
+# ---------------------------------------------------------------------------------------------- background jobs
+def test_background_job_runs_one_job_at_a_time_and_reports_errors() -> None:
+    import threading
+
+    from lerobot_videobench.widgets._background import BackgroundJob
+    from lerobot_videobench.widgets._common import Panel
+
+    panel = Panel()
+    job: BackgroundJob[int] = BackgroundJob(panel, "check", "vb-test-job")
+    assert job.wait(1) is None and not job.running
+    release, events = threading.Event(), []
+
+    def work(cancel: threading.Event) -> int:
+        release.wait(30)
+        return 7 if not cancel.is_set() else -1
+
+    job.start(work, on_done=events.append, on_finish=lambda: events.append("idle"))
+    assert job.running
+    assert job.start(work) is None and "a check is already running" in panel.status.value
+    release.set()
+    assert job.wait(30) == 7 and events == [7, "idle"]
+
+    release.clear()
+    job.start(work)
+    assert job.cancel() is True
+    release.set()
+    assert job.wait(30) == -1  # work saw the cancel event
+
+    def broken(cancel: threading.Event) -> int:
+        raise ValueError("no frames")
+
+    job.start(broken, on_error=lambda exc: events.append(type(exc).__name__), on_finish=lambda: events.append("idle"))
+    with pytest.raises(RuntimeError, match="the check failed: ValueError: no frames"):
+        job.wait(30)
+    assert panel.error == "check failed: ValueError: no frames" and "no frames" in panel.status.value
+    assert events[-2:] == ["ValueError", "idle"] and job.result is None
+
+
+def test_panels_share_the_background_job(wb: Workbench) -> None:
+    from lerobot_videobench.widgets._background import BackgroundJob
+
+    assert isinstance(wb.sweep.job, BackgroundJob) and isinstance(wb.realtime.job, BackgroundJob)
+    assert wb.sweep.job.result is wb.sweep.summary  # the last sweep's summary, through the job
+
+
+def test_explorer_filter_is_decides_filter(wb: Workbench) -> None:
+    from lerobot_videobench.decide.pareto import meeting_constraints
+
+    ex = wb.explorer
+    ex.codec_filter.value = ("h264",)
+    ex.min_ssim.value = 0.5
+    ex.realtime_only.value = True
+    expected = meeting_constraints(ex.table, ex.constraints(), realtime=True)
+    assert list(ex.filtered()["label"]) == list(expected["label"]) and set(expected["vcodec"]) == {"h264"}
+
+
+def test_plotly_js_is_a_message_not_saved_widget_state() -> None:
+    """A notebook saved with its widget state holds the figures, not a 5 MB plotly.js per plot (or at all)."""
+    import plotly.graph_objects as go
+
+    from lerobot_videobench.widgets.plot import PlotView
+
+    views = [PlotView(go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))) for _ in range(3)]
+    assert len({id(v.library) for v in views}) == 1  # one library model shared by every plot
+    state = [json.dumps(v.get_state(), default=str) for v in views] + [json.dumps(views[0].library.get_state())]
+    assert max(map(len, state)) < 20_000, [len(s) for s in state]
+    sent: list[dict] = []
+    views[0].library.send = lambda content, buffers=None: sent.append(content)  # what the page would receive
+    views[0].library._on_message(views[0].library, {"event": "need-source"}, [])
+    assert sent[0]["event"] == "source" and len(sent[0]["source"]) > 1_000_000 and "Plotly" in sent[0]["source"]

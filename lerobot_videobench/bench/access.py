@@ -230,12 +230,23 @@ def describe_hazard(report: AccessReport, config: Mapping[str, Any]) -> str | No
     n = report.queries
     x265 = config.get("vcodec") in X265_CODECS
     extra = config.get("extra_options") or {}
+    params = str(extra.get("x265-params", "") or "")
+    closed_gop = REMEDY_CLOSED_GOP
+    if params and "open-gop=0" not in params:  # keep the user's x265-params (a depth config's lossless=1)
+        closed_gop = f'extra_options={{"x265-params": "{params}:open-gop=0"}}'
+    if config.get("depth_min") is not None:  # depth: LeRobot decodes it with PyAV only, B-frames never trip it
+        remedy = closed_gop if x265 and "open-gop=0" not in params else None
+        fix = f"fix: {remedy}" if remedy else "no known remedy: choose another configuration"
+        what = (f"{report.timestamp_errors} of {n} queries raise FrameTimestampError (frames lost after a seek)"
+                if report.timestamp_errors else f"{report.raised} of {n} queries raise ({report.first_error})"
+                if report.raised else f"{report.wrong_frames} returned frame(s) differ from the sequential decode")
+        return f"{report.backend}: {what}; {fix}"
     if report.timestamp_errors and report.backend == "torchcodec":
         symptom = f"{report.timestamp_errors} of {n} queries raise FrameTimestampError (frames come back with other timestamps)"
-        remedy = REMEDY_NO_BFRAMES if x265 and extra.get("bf") != 0 else REMEDY_CLOSED_GOP if x265 else None
+        remedy = REMEDY_NO_BFRAMES if x265 and extra.get("bf") != 0 else closed_gop if x265 else None
     elif report.timestamp_errors:
         symptom = f"{report.timestamp_errors} of {n} queries raise FrameTimestampError (frames lost after a seek)"
-        remedy = REMEDY_CLOSED_GOP if x265 and "open-gop=0" not in str(extra.get("x265-params", "")) else (
+        remedy = closed_gop if x265 and "open-gop=0" not in params else (
             REMEDY_NO_BFRAMES if x265 else None)
     elif report.raised:
         symptom = f"{report.raised} of {n} queries raise ({report.first_error})"

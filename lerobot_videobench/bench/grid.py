@@ -76,16 +76,17 @@ BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
         "extra_options": _NO_EXTRA,
     },
     # Depth cameras (LeRobot 0.6 DepthEncoderConfig): how lossy depth may be, at LeRobot's quantizer and others.
-    # LeRobot reads depth with PyAV only, which B-frames do not trip; open GOPs are measured at g=10.
+    # LeRobot reads depth with PyAV only, which B-frames do not trip; open GOPs do (see below).
     "depth": {
         "kind": "depth",
         "vcodec": ["hevc", "libaom-av1"],
         "parts": [
             # LeRobot's default (lossless, g2) against crf 0..30 with x265 lossless off
             {"vcodec": ["hevc"], "lossless": [True, False], "crf": [0, 10, 20, 30], "g": [2]},
-            # longer GOPs, default and closed (open-gop=0)
+            # longer GOPs, closed: x265's default open GOP loses frames after a seek at g >= 10 in LeRobot's
+            # PyAV depth read (measured: 15 of 80 queries), so the grid carries the fixed variant only
             {"vcodec": ["hevc"], "lossless": [True, False], "crf": [20], "g": [10],
-             "extra_options": [{}, {"x265-params": "open-gop=0"}]},
+             "extra_options": [{"x265-params": "open-gop=0"}]},
             # encoder speed
             {"vcodec": ["hevc"], "lossless": [True], "g": [2], "preset": ["ultrafast", "slow"]},
             # the quantizer: an indoor range (0.01..4 m), and linear codes
@@ -130,6 +131,27 @@ def _values(axis: str, spec: Any, codec: str) -> list[Any]:
     return spec or [None]
 
 
+def parse_grid_text(text: str, where: str = "the grid") -> dict[str, Any]:
+    """A grid written as YAML (a file's content, the notebook's YAML box) -> its ``axis -> values`` mapping.
+
+    The one reader of grid text: ``sweep --grid file.yaml`` and the Sweep panel's YAML mode both use it.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidValueError(f"{where} is not valid YAML: {exc}") from exc
+    if isinstance(data, list) and data and all(isinstance(d, dict) for d in data):  # a list of sub-grids
+        data = {"parts": data}
+    if not isinstance(data, dict):
+        raise InvalidValueError(f"{where} must hold a mapping of axis -> values; allowed axes: {list(AXES)}")
+    return data
+
+
+def grid_to_text(data: dict[str, Any]) -> str:
+    """The YAML text of a grid (what :func:`parse_grid_text` reads back)."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
+
+
 def load_grid(grid: str | os.PathLike | dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Resolve a grid given as a built-in name, a YAML/JSON file path or a dict -> (name, dict)."""
     if isinstance(grid, dict):
@@ -140,15 +162,87 @@ def load_grid(grid: str | os.PathLike | dict[str, Any]) -> tuple[str, dict[str, 
     path = Path(text)
     if not path.is_file():
         raise ValueError(f"grid={text!r} is neither a built-in grid ({sorted(BUILTIN_GRIDS)}) nor a file")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ValueError(f"grid file {path} is not valid YAML: {exc}") from exc
-    if isinstance(data, list) and data and all(isinstance(d, dict) for d in data):  # a list of sub-grids
-        data = {"parts": data}
-    if not isinstance(data, dict):
-        raise ValueError(f"grid file {path} must hold a mapping of axis -> values; allowed axes: {list(AXES)}")
-    return path.stem, data
+    return path.stem, parse_grid_text(path.read_text(), f"grid file {path}")
+
+
+# ------------------------------------------------------------------------------------------ one axis as text
+def parse_values(text: str) -> list[Any]:
+    """``"20, 30, 40"`` -> ``[20, 30, 40]`` (each item read as YAML: numbers, names, ``null``/``none``)."""
+    out: list[Any] = []
+    for token in text.split(","):
+        token = token.strip()
+        if not token:
+            continue
+        if token.lower() == "none":
+            out.append(None)
+            continue
+        try:
+            value = yaml.safe_load(token)
+        except yaml.YAMLError:
+            value = token
+        out.append(value)
+    return out
+
+
+def parse_axis(text: str | None, axis: str = "axis") -> list[Any] | dict[str, list[Any]] | None:
+    """One grid axis written on one line: ``"20, 30"`` (every codec) or ``"libsvtav1: 25, 30; h264: 23"``
+    (per codec); empty text leaves the axis out (the codec's default)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if ":" not in text:
+        return parse_values(text)
+    out: dict[str, list[Any]] = {}
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        codec, sep, values = part.partition(":")
+        if not sep or not codec.strip():
+            raise InvalidValueError(f"{axis}: cannot read {part!r}: write 'codec: value, value; codec: value'")
+        out[codec.strip()] = parse_values(values)
+    return out
+
+
+def format_axis(value: Any) -> str:
+    """The inverse of :func:`parse_axis`, to show a grid's axis on one line."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{codec}: {format_axis(v)}" for codec, v in value.items())
+    if not isinstance(value, list):
+        value = [value]
+    return ", ".join("none" if v is None else str(v) for v in value)
+
+
+#: Axes a grid written as one line per axis (:func:`grid_from_axes`) can hold.
+LINE_AXES: tuple[str, ...] = ("vcodec", "pix_fmt", "g", "crf", "preset", "encoder_threads")
+
+
+def grid_from_axes(vcodec: list[str] | tuple[str, ...], pix_fmt: list[str] | tuple[str, ...] = (),
+                   **axes: str | None) -> dict[str, Any]:
+    """A grid from chosen codecs and pixel formats plus one line of text per axis (``crf="20, 30"``,
+    ``preset="libsvtav1: 12; h264: medium"``); empty lines leave their axis out."""
+    if not vcodec:
+        raise InvalidValueError("select at least one codec")
+    unknown = sorted(set(axes) - set(LINE_AXES))
+    if unknown:
+        raise InvalidValueError(f"unknown grid axes {unknown}; one-line axes are {list(LINE_AXES[2:])}")
+    grid: dict[str, Any] = {"vcodec": list(vcodec)}
+    if pix_fmt:
+        grid["pix_fmt"] = list(pix_fmt)
+    for axis in LINE_AXES[2:]:
+        value = parse_axis(axes.get(axis), axis)
+        if value is not None:
+            grid[axis] = value
+    return grid
+
+
+def fits_axes(data: dict[str, Any]) -> bool:
+    """Whether a grid can be written as :func:`grid_from_axes` lines (no ``fast_decode``, ``extra_options``,
+    per-codec codecs or pixel formats)."""
+    return not (set(data) - set(LINE_AXES)) and not isinstance(data.get("pix_fmt"), dict) \
+        and not isinstance(data.get("vcodec"), dict)
 
 
 def grid_kind(data: dict[str, Any]) -> str:

@@ -99,11 +99,15 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     frames = _frames(args)
     with _quiet_drop_warnings() as dropped_warnings:
-        report = check_realtime(
-            config, args.cameras, args.width, args.height, args.fps, args.seconds,
-            encoder_threads=args.encoder_threads, queue_maxsize=args.queue_maxsize, frames=frames,
-            required_headroom=args.headroom, engine=args.engine,
-        )
+        try:
+            report = check_realtime(
+                config, args.cameras, args.width, args.height, args.fps, args.seconds,
+                encoder_threads=args.encoder_threads, queue_maxsize=args.queue_maxsize, frames=frames,
+                required_headroom=args.headroom, engine=args.engine,
+            )
+        except RuntimeError as exc:  # the streaming encoder failed or never finished: one line, no traceback
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if dropped_warnings.count:
         dropped = sum(c["frames_dropped"] for c in report.per_camera)
         cams = sum(1 for c in report.per_camera if c["frames_dropped"])

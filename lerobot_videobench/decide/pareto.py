@@ -200,6 +200,70 @@ def config_from_row(row: Any) -> tuple[VideoEncoderConfig, int | None]:
     return cls.unchecked(**fields_), threads
 
 
+def constraint_checks(table: Any, constraints: Constraints, *, realtime: bool = True) -> dict[str, tuple[str, str, float]]:
+    """Each limit of ``constraints`` as ``name -> (column, "max"|"min", threshold)`` on a per-configuration
+    table: the checks :func:`recommend` applies (``realtime=False`` leaves the real-time one out).
+
+    Real time is judged on the slowest episode (a wrist camera's speed says nothing of the top camera's),
+    the load limit on the p95 of 1-frame loads when measured.
+    """
+    c = constraints
+    checks: dict[str, tuple[str, str, float]] = {}
+    if c.max_depth_error_mm is not None:
+        checks["max_depth_error_mm"] = (depth_stat_column(c.depth_stat), "min", float(c.max_depth_error_mm))
+    if c.min_ssim is not None:
+        checks["min_ssim"] = (f"ssim_{c.quality_stat}", "max", float(c.min_ssim))
+    if c.min_psnr is not None:
+        checks["min_psnr"] = (f"psnr_{c.quality_stat}", "max", float(c.min_psnr))
+    if realtime:
+        realtime_col = "encode_fps_min" if "encode_fps_min" in table.columns else "encode_fps"
+        checks["realtime"] = (realtime_col, "max", float(c.required_encode_fps))
+    if c.max_load_ms is not None:
+        load_col = "load_1_frame_p95_ms" if "load_1_frame_p95_ms" in table.columns else "load_1_frame_p50_ms"
+        checks["max_load_ms"] = (load_col, "min", float(c.max_load_ms))
+    return checks
+
+
+def check_passes(table: Any, checks: dict[str, tuple[str, str, float]]) -> dict[str, Any]:
+    """Per check, a boolean Series: which rows of ``table`` meet it (a missing column or value meets nothing)."""
+    import pandas as pd
+
+    passes = {}
+    for name, (col, sense, thr) in checks.items():
+        if col not in table.columns:
+            passes[name] = pd.Series(False, index=table.index)
+            continue
+        vals = table[col].astype(float)
+        passes[name] = ((vals >= thr) if sense == "max" else (vals <= thr)).fillna(False)
+    return passes
+
+
+def meeting_constraints(table: Any, constraints: Constraints, *, realtime: bool = True) -> Any:
+    """The rows of a per-configuration table that use an allowed codec and meet every limit of
+    ``constraints`` (``realtime=False``: every limit but real time), in their order, re-indexed.
+
+    What the Explorer's filters show; :func:`recommend` picks the smallest of the same rows (after also
+    leaving out configurations that failed or misread). Unset ``cameras``/``fps`` need resolving first
+    (:meth:`Constraints.for_results`) when ``realtime`` is asked for.
+    """
+    if table is None or not len(table):
+        return table
+    mask = np.ones(len(table), dtype=bool)
+    if constraints.codecs and "vcodec" in table.columns:
+        mask &= table["vcodec"].astype(str).isin(list(constraints.codecs)).to_numpy()
+    for passed in check_passes(table, constraint_checks(table, constraints, realtime=realtime)).values():
+        mask &= passed.to_numpy(dtype=bool)
+    return table[mask].reset_index(drop=True)
+
+
+def smallest(table: Any) -> Any:
+    """The row with the fewest bytes per frame (None for an empty table): the fallback choice when no
+    configuration qualifies, so a view still shows something."""
+    if table is None or not len(table):
+        return None
+    return table.sort_values("bytes_per_frame", na_position="last", kind="stable").iloc[0]
+
+
 def _is_default(row: Any) -> bool:
     """LeRobot's default for the row's kind (RGB: libsvtav1 crf30 g2; depth: hevc gray12le lossless)."""
     config, threads = config_from_row(row)
@@ -250,19 +314,7 @@ def recommend(
     ssim_col, psnr_col = f"ssim_{quality_stat}", f"psnr_{quality_stat}"
     quality_cols = [ssim_col, psnr_col] if kind == "rgb" else [depth_stat_column(c.depth_stat), "depth_max_mm"]
     need_fps = c.required_encode_fps
-    checks: dict[str, tuple[str, str, float]] = {}  # name -> (column, sense, threshold)
-    if c.max_depth_error_mm is not None:
-        checks["max_depth_error_mm"] = (depth_stat_column(c.depth_stat), "min", float(c.max_depth_error_mm))
-    if c.min_ssim is not None:
-        checks["min_ssim"] = (ssim_col, "max", float(c.min_ssim))
-    if c.min_psnr is not None:
-        checks["min_psnr"] = (psnr_col, "max", float(c.min_psnr))
-    # judged on the slowest episode (a wrist camera's speed says nothing of the top camera's)
-    realtime_col = "encode_fps_min" if "encode_fps_min" in table.columns else "encode_fps"
-    checks["realtime"] = (realtime_col, "max", float(need_fps))
-    if c.max_load_ms is not None:
-        load_col = "load_1_frame_p95_ms" if "load_1_frame_p95_ms" in table.columns else "load_1_frame_p50_ms"
-        checks["max_load_ms"] = (load_col, "min", float(c.max_load_ms))
+    checks = constraint_checks(table, c)
 
     constraints_out = {**c.to_dict(), "kind": kind, "required_encode_fps": need_fps,
                        "ssim_flavour": _flavour(selected) if kind == "rgb" else None}
@@ -277,10 +329,7 @@ def recommend(
                               failures={"codecs" if c.codecs else "usable": why, **failed_configs}, hazards=hazards,
                               rationale=[f"No recommendation: {why}."] + excluded)
 
-    passes = {}
-    for name, (col, sense, thr) in checks.items():
-        vals = table[col].astype(float)
-        passes[name] = (vals >= thr) if sense == "max" else (vals <= thr)
+    passes = check_passes(table, checks)
     ok = np.ones(len(table), dtype=bool)
     for m in passes.values():
         ok &= m.fillna(False).to_numpy()

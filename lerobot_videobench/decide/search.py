@@ -308,9 +308,9 @@ def search_crf(
         result.message = (f"target trivially met: the highest crf in range ({hi}) gives {tag} "
                           f"{result.quality:.5g} >= {target:.5g}")
     else:
+        # the verdict only: the cost (encodes, reused, full grid) is in its own fields, printed once by faces
         result.message = (f"crf {good}: {tag} {result.quality:.5g} >= {target:.5g}, crf {good + 1} gives "
-                          f"{probe.known[good + 1][0]:.5g}; {result.encodes} encode(s) run, {result.cached} "
-                          f"reused, against {result.full_grid_encodes} for the full crf grid")
+                          f"{probe.known[good + 1][0]:.5g}")
     return result
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import pyav_probe
-from .config import HW_VIDEO_CODECS, VALID_VIDEO_CODECS, resolve_auto_vcodec
+from .config import HW_VIDEO_CODECS, SOFTWARE_VIDEO_CODECS, VALID_VIDEO_CODECS, resolve_auto_vcodec
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Capabilities:
 
 def encoder_capabilities() -> Capabilities:
     """Probe every encoder LeRobot knows (software first, then hardware in ``auto`` order)."""
-    names = [n for n in ("libsvtav1", "h264", "hevc", "libaom-av1") if n in VALID_VIDEO_CODECS]
+    names = [n for n in SOFTWARE_VIDEO_CODECS if n in VALID_VIDEO_CODECS]
     names += list(HW_VIDEO_CODECS)
     probes = [pyav_probe.probe_encoder(n) for n in names]
     lerobot_auto = resolve_auto_vcodec(check_opens=False)
@@ -52,3 +52,12 @@ def encoder_capabilities() -> Capabilities:
         working_auto=resolve_auto_vcodec(check_opens=True),
         versions=pyav_probe.library_versions(),
     )
+
+
+def sweepable_codecs() -> list[str]:
+    """The codecs a sweep can measure here: software encoders this build has, then hardware encoders that
+    really open (a PyAV wheel names nvenc on machines without a GPU; :func:`~.pyav_probe.probe_encoder`
+    opens each one, once per process). What the Sweep panel offers and ``probe`` reports as working."""
+    software = pyav_probe.available_encoders(list(SOFTWARE_VIDEO_CODECS))
+    hardware = [n for n in HW_VIDEO_CODECS if pyav_probe.probe_encoder(n).opens]
+    return software + hardware

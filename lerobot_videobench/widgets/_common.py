@@ -1,5 +1,6 @@
-"""Shared plumbing of the panels: the display protocol, error reporting, background threads, figure
-replacement and image helpers. Presentation only: every number shown comes from the engine."""
+"""Shared plumbing of the panels: the display protocol, error reporting, figure replacement and image
+helpers (background jobs: :mod:`._background`). Presentation only: every number shown comes from the
+engine, and grid text is read by :mod:`lerobot_videobench.bench.grid`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 
 import ipywidgets as W
 import numpy as np
-import yaml
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +93,6 @@ def with_hint(widget: W.Widget, hint: str) -> W.HBox:
                   layout=W.Layout(align_items="center"))
 
 
-def start_thread(target: Callable[[], None], name: str) -> threading.Thread:
-    """A daemon thread running ``target``: long work runs here so the kernel stays responsive."""
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
 # ------------------------------------------------------------------------------------------ figures
 def replace_figure(widget: Any, figure: Any, on_click: Callable[..., Any] | None = None) -> None:
     """Show ``figure`` in ``widget`` (a :class:`~.plot.PlotView`) as a whole, with ``on_click`` as its
@@ -168,56 +161,6 @@ def outline(frame: np.ndarray, x: int, y: int, size: int, color: tuple[int, int,
     out[y : y1 + 1, x] = color
     out[y : y1 + 1, x1] = color
     return out
-
-
-# ------------------------------------------------------------------------------------------ grid text
-def parse_values(text: str) -> list[Any]:
-    """``"20, 30, 40"`` -> ``[20, 30, 40]`` (each item read as YAML: numbers, names, ``null``/``none``)."""
-    out: list[Any] = []
-    for token in text.split(","):
-        token = token.strip()
-        if not token:
-            continue
-        if token.lower() == "none":
-            out.append(None)
-            continue
-        try:
-            value = yaml.safe_load(token)
-        except yaml.YAMLError:
-            value = token
-        out.append(value)
-    return out
-
-
-def parse_axis(text: str) -> list[Any] | dict[str, list[Any]] | None:
-    """One grid axis from a text box: ``"20, 30"`` (every codec) or ``"libsvtav1: 25, 30; h264: 23"``
-    (per codec); empty text leaves the axis out (the codec's default)."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if ":" not in text:
-        return parse_values(text)
-    out: dict[str, list[Any]] = {}
-    for part in text.split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        codec, sep, values = part.partition(":")
-        if not sep or not codec.strip():
-            raise ValueError(f"cannot read {part!r}: write 'codec: value, value; codec: value'")
-        out[codec.strip()] = parse_values(values)
-    return out
-
-
-def format_axis(value: Any) -> str:
-    """The inverse of :func:`parse_axis`, to fill the text boxes from a grid."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return "; ".join(f"{codec}: {format_axis(v)}" for codec, v in value.items())
-    if not isinstance(value, list):
-        value = [value]
-    return ", ".join("none" if v is None else str(v) for v in value)
 
 
 def fmt(value: Any, spec: str = ".4g") -> str:

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from ..bench import load_results
 from ..bench.columns import SCALE, column_title
 from ..decide.constraints import Constraints
-from ..decide.pareto import Recommendation, recommend
+from ..decide.pareto import Recommendation, meeting_constraints, recommend, smallest
 from ..errors import InvalidValueError
 from ..report.figures import config_table, pareto_figure
 from ._common import Panel, fmt, point_customdata, replace_figure, roomy
@@ -168,21 +168,9 @@ class ExplorerPanel(Panel):
                            cameras=int(self.cameras.value), fps=int(self.fps.value), codecs=codecs or None)
 
     def filtered(self) -> Any:
-        """The per-configuration table after the codec, minimum-SSIM and real-time filters."""
-        table = self.table
-        if table is None or not len(table):
-            return table
-        mask = np.ones(len(table), dtype=bool)
-        if self.codec_filter.value:
-            mask &= table["vcodec"].astype(str).isin(self.codec_filter.value).to_numpy()
-        ssim_col = "ssim_p5" if self.metric.value.endswith("p5") else "ssim_mean"
-        if self.min_ssim.value > 0 and ssim_col in table:
-            mask &= (table[ssim_col].astype(float) >= self.min_ssim.value).fillna(False).to_numpy()
-        speed_col = "encode_fps_min" if "encode_fps_min" in table else "encode_fps"  # as recommend() judges
-        if self.realtime_only.value and speed_col in table:
-            need = self.constraints().required_encode_fps
-            mask &= (table[speed_col].astype(float) >= need).fillna(False).to_numpy()
-        return table[mask].reset_index(drop=True)
+        """The per-configuration table after the codec, minimum-SSIM and real-time filters: the rows
+        :func:`~lerobot_videobench.decide.pareto.meeting_constraints` keeps for :meth:`constraints`."""
+        return meeting_constraints(self.table, self.constraints(), realtime=bool(self.realtime_only.value))
 
     def _recommend(self) -> Recommendation | None:
         if self.table is None or not len(self.table):
@@ -325,9 +313,8 @@ class ExplorerPanel(Panel):
             if table is None or not len(table):
                 table = self.table
             if table is not None and len(table):
-                ranked = table[table["trial_key"].notna()].sort_values("bytes_per_frame", na_position="last",
-                                                                       kind="stable")
-                key = ranked.iloc[0]["trial_key"] if len(ranked) else None
+                row = smallest(table[table["trial_key"].notna()])
+                key = row["trial_key"] if row is not None else None
         if key is not None:
             self.select(str(key))
         return key

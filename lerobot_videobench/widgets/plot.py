@@ -8,9 +8,10 @@ notebook's saved widget state.
 
 ``PlotView`` holds the figure as one JSON trait: the browser calls ``Plotly.react`` with the complete
 figure on every change and when it first renders, so hidden or late views draw what the kernel has.
-plotly.js travels once per kernel, in one shared library model (the plotly.py package's own bundle),
-not once per plot. Clicks on points come back to Python as ``on_click(trace, points)`` callbacks, with
-the same ``(trace, points)`` arguments as plotly's ``FigureWidget`` handlers.
+plotly.js (the plotly.py package's own bundle) travels once per page, as a message of one shared library
+model, not once per plot, and never into the notebook's saved widget state. Clicks on points come back
+to Python as ``on_click(trace, points)`` callbacks, with the same ``(trace, points)`` arguments as
+plotly's ``FigureWidget`` handlers.
 """
 
 from __future__ import annotations
@@ -30,15 +31,31 @@ from plotly.callbacks import Points
 _PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 _ESM = r"""
-async function plotlyFrom(model) {
-  if (window.Plotly && window.Plotly.react) return window.Plotly;
+function plotlyFrom(model) {
+  if (window.Plotly && window.Plotly.react) return Promise.resolve(window.Plotly);
   const ref = String(model.get("library") || "").replace(/^IPY_MODEL_/, "");
-  const lib = await model.widget_manager.get_model(ref);
-  if (!(window.Plotly && window.Plotly.react)) {
-    // plotly.min.js is a UMD bundle: without module loaders in scope it sets window.Plotly
-    new Function("define", "exports", "module", lib.get("source"))(undefined, undefined, undefined);
+  // one request per page and library model (a new kernel has a new one), however many plots render
+  if (!window.__vbPlotly || window.__vbPlotly.ref !== ref) {
+    const promise = (async () => {
+      const lib = await model.widget_manager.get_model(ref);
+      // plotly.js comes as a message, not as model state: saved widget state stays small
+      const source = await new Promise((resolve) => {
+        const onMessage = (content) => {
+          if (content && content.event === "source") { lib.off("msg:custom", onMessage); resolve(content.source); }
+        };
+        lib.on("msg:custom", onMessage);
+        lib.send({ event: "need-source" });
+      });
+      if (!(window.Plotly && window.Plotly.react)) {
+        // plotly.min.js is a UMD bundle: without module loaders in scope it sets window.Plotly
+        new Function("define", "exports", "module", source)(undefined, undefined, undefined);
+      }
+      return window.Plotly;
+    })();
+    window.__vbPlotly = { ref, promise };
+    promise.catch(() => { if (window.__vbPlotly && window.__vbPlotly.promise === promise) window.__vbPlotly = null; });
   }
-  return window.Plotly;
+  return window.__vbPlotly.promise;
 }
 
 async function render({ model, el }) {
@@ -77,9 +94,17 @@ export default { render };
 
 
 class _PlotlyLibrary(W.Widget):
-    """plotly.js, sent to the browser once per kernel and shared by every :class:`PlotView`."""
+    """plotly.js for every :class:`PlotView`: sent to a page when its first plot asks for it, as a custom
+    message rather than a synced trait, so a notebook saved with its widget state does not carry 5 MB of
+    JavaScript (messages are not state)."""
 
-    source = traitlets.Unicode("").tag(sync=True)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "need-source":
+            self.send({"event": "source", "source": _PLOTLY_JS.read_text(encoding="utf-8")})
 
 
 _library: _PlotlyLibrary | None = None
@@ -90,7 +115,7 @@ def _shared_library() -> _PlotlyLibrary:
     global _library
     with _library_lock:
         if _library is None or _library.comm is None:
-            _library = _PlotlyLibrary(source=_PLOTLY_JS.read_text(encoding="utf-8"))
+            _library = _PlotlyLibrary()
         return _library
 
 

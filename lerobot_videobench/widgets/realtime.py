@@ -13,7 +13,8 @@ import ipywidgets as W
 from ..decide.realtime import RealtimeReport, check_realtime
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
 from ..report.figures import queue_depth_figure, realtime_bars_figure
-from ._common import Panel, with_hint, replace_figure, roomy, start_thread
+from ._background import BackgroundJob
+from ._common import Panel, with_hint, replace_figure, roomy
 from .plot import PlotView
 from .selection import Selection
 
@@ -51,8 +52,7 @@ class RealtimePanel(Panel):
         self.source_panel = source_panel
         self.frames = frames
         self.report: RealtimeReport | None = None
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
+        self.job: BackgroundJob[RealtimeReport] = BackgroundJob(self, "real-time check", "videobench-realtime")
 
         self.cameras = W.BoundedIntText(value=int(cameras), min=1, max=64, description="Cameras")
         self.width = W.BoundedIntText(value=int(width), min=16, max=8192, description="Width")
@@ -96,12 +96,12 @@ class RealtimePanel(Panel):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self.job.running
 
     def run(self) -> threading.Thread | None:
         """Start the check in a background thread and return at once (None if one is already running)."""
-        if self.running:
-            self.set_status("a check is already running", "warn")
+        if self.job.running:
+            self.set_status("a real-time check is already running", "warn")
             return None
         config, _ = self.config()
         kwargs = dict(
@@ -109,22 +109,15 @@ class RealtimePanel(Panel):
             fps=int(self.fps.value), seconds=float(self.seconds.value),
             encoder_threads=int(self.encoder_threads.value) or None, queue_maxsize=int(self.queue_maxsize.value),
         )
-        self._failure = None
         self.run_button.disabled = True
         self.verdict.value = ""
         self.set_status(f"streaming {kwargs['cameras']} camera(s) for {kwargs['seconds']:g} s with {config.label()} ...")
-        self._thread = start_thread(lambda: self._work(config, kwargs), "videobench-realtime")
-        return self._thread
+        return self.job.start(lambda _cancel: check_realtime(config, frames=self._frames(), **kwargs),
+                              on_done=self._show, on_finish=self._idle)
 
     def wait(self, timeout: float | None = None) -> RealtimeReport | None:
         """Block until the check ends; returns its report (re-raises an error that stopped it)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            if thread.is_alive():
-                raise TimeoutError(f"the real-time check is still running after {timeout} s")
-        if self._failure is not None:
-            raise RuntimeError(f"the real-time check failed: {self.error}") from self._failure
+        self.job.wait(timeout)
         return self.report
 
     # -------------------------------------------------------------- work
@@ -139,27 +132,24 @@ class RealtimePanel(Panel):
                 logger.info("real-time check uses the built-in sample: %s", exc)
         return None
 
-    def _work(self, config: VideoEncoderConfig, kwargs: dict[str, Any]) -> None:
-        try:
-            report = check_realtime(config, frames=self._frames(), **kwargs)
-            self.report = report
-            color = _VERDICT_COLORS.get(report.verdict, "#444")
-            self.verdict.value = (
-                f"<div style='font-size:1.2em;color:{color}'><b>{html.escape(report.verdict)}</b></div>"
-                f"<div>{html.escape(report.message)}</div>"
-                f"<div><small>fed {report.frames_fed}, encoded {report.frames_encoded}, dropped "
-                f"{report.frames_dropped}; headroom {report.headroom:.2f} (needs {report.required_headroom:g}); "
-                f"frames: {html.escape(report.frames_source)}</small></div>"
-            )
-            with self._lock:
-                replace_figure(self.queue_figure, roomy(queue_depth_figure(report)))
-                replace_figure(self.bars_figure, roomy(realtime_bars_figure(report)))
-            self.set_status(f"done in {report.wall_s:.1f} s", "ok" if report.ok else "warn")
-        except Exception as exc:  # noqa: BLE001 - shown in the panel and re-raised by wait()
-            self._failure = exc
-            self.show_error(exc, "real-time check failed")
-        finally:
-            self.run_button.disabled = False
+    def _show(self, report: RealtimeReport) -> None:
+        """The verdict and both plots of a finished check (in the job's thread)."""
+        self.report = report
+        color = _VERDICT_COLORS.get(report.verdict, "#444")
+        self.verdict.value = (
+            f"<div style='font-size:1.2em;color:{color}'><b>{html.escape(report.verdict)}</b></div>"
+            f"<div>{html.escape(report.message)}</div>"
+            f"<div><small>fed {report.frames_fed}, encoded {report.frames_encoded}, dropped "
+            f"{report.frames_dropped}; headroom {report.headroom:.2f} (needs {report.required_headroom:g}); "
+            f"frames: {html.escape(report.frames_source)}</small></div>"
+        )
+        with self._lock:
+            replace_figure(self.queue_figure, roomy(queue_depth_figure(report)))
+            replace_figure(self.bars_figure, roomy(realtime_bars_figure(report)))
+        self.set_status(f"done in {report.wall_s:.1f} s", "ok" if report.ok else "warn")
+
+    def _idle(self) -> None:
+        self.run_button.disabled = False
 
     def _on_selection(self, *_: Any) -> None:
         config, origin = self.config()

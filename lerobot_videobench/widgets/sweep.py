@@ -16,43 +16,26 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-import yaml
 
 from ..bench import GridPlan, MeasureSettings, SweepEvent, SweepSummary, expand_grid, run_sweep
 from ..bench.estimate import estimate_sweep_s
-from ..bench.grid import AXES, load_grid
-from ..encoding.pyav_probe import available_encoders
+from ..bench.grid import fits_axes, format_axis, grid_from_axes, grid_to_text, load_grid, parse_grid_text
+from ..encoding import SOFTWARE_VIDEO_CODECS
+from ..encoding.capabilities import sweepable_codecs
 from ..report.figures import pareto_figure
-from ._common import Panel, with_hint, format_axis, parse_axis, point_customdata, replace_figure, roomy, start_thread
+from ._background import BackgroundJob
+from ._common import Panel, with_hint, point_customdata, replace_figure, roomy
 from .plot import PlotView
 from .selection import Selection
 from .source import SourcePanel
 
 logger = logging.getLogger(__name__)
 
-#: Codecs offered in the codec selector (those this FFmpeg build has).
-SOFTWARE_CODECS = ("libsvtav1", "h264", "hevc", "libaom-av1")
 PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p")
-#: Axes the widget editor can show; a grid using others is edited as YAML.
-_WIDGET_AXES = {"vcodec", "crf", "g", "preset", "pix_fmt", "encoder_threads"}
 #: Minimum seconds between two redraws of the live scatter.
 LIVE_REDRAW_S = 0.5
 #: Above this many trials, the plan says plainly that its duration is unknown.
 LARGE_GRID = 50
-
-
-def _codec_options() -> list[str]:
-    """Software codecs this build has, plus hardware encoders that really open here (a PyAV wheel
-    names nvenc on machines without a GPU)."""
-    try:
-        from ..encoding.config import HW_VIDEO_CODECS
-        from ..encoding.pyav_probe import probe_encoder
-
-        software = [n for n in SOFTWARE_CODECS if available_encoders(n)]
-        hardware = [n for n in sorted(HW_VIDEO_CODECS) if probe_encoder(n).opens]
-        return software + hardware or list(SOFTWARE_CODECS)
-    except Exception:  # noqa: BLE001 - the selector still works with the plain list
-        return list(SOFTWARE_CODECS)
 
 
 def _duration(seconds: float) -> str:
@@ -100,9 +83,7 @@ class SweepPanel(Panel):
         self.timeout_s = timeout_s
         #: The last finished sweep's summary (None before the first one).
         self.summary: SweepSummary | None = None
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
-        self._failure: BaseException | None = None
+        self.job: BackgroundJob[SweepSummary] = BackgroundJob(self, "sweep", "videobench-sweep")
         self._rows: list[dict[str, Any]] = []
         self._last_draw = 0.0
         self._started = time.monotonic()
@@ -111,7 +92,7 @@ class SweepPanel(Panel):
         if not self.selection.store_path:
             self.selection.store_path = str(store)
 
-        codecs = _codec_options()
+        codecs = sweepable_codecs() or list(SOFTWARE_VIDEO_CODECS)  # none at all: planning says why
         self.store_text = W.Text(value=str(store), description="Store", layout=W.Layout(width="420px"))
         self.mode = W.ToggleButtons(options=["widgets", "YAML"], value="widgets", description="Grid")
         self.codecs = W.SelectMultiple(options=codecs, description="Codecs", rows=min(6, len(codecs)))
@@ -163,7 +144,7 @@ class SweepPanel(Panel):
         _, data = load_grid(grid)
         self._syncing = True
         try:
-            self.yaml.value = yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
+            self.yaml.value = grid_to_text(data)
             if self._fill_widgets(data):
                 self.mode.value = "widgets"
             else:
@@ -174,7 +155,7 @@ class SweepPanel(Panel):
 
     def _fill_widgets(self, data: dict[str, Any]) -> bool:
         """Put ``data`` into the widgets; False when some of it cannot be represented there."""
-        if set(data) - _WIDGET_AXES or isinstance(data.get("pix_fmt"), dict) or isinstance(data.get("vcodec"), dict):
+        if not fits_axes(data):
             return False
         codecs = data.get("vcodec", ["libsvtav1"])
         codecs = codecs if isinstance(codecs, list) else [codecs]
@@ -195,30 +176,11 @@ class SweepPanel(Panel):
         return True
 
     def _widget_grid(self) -> dict[str, Any]:
-        if not self.codecs.value:
-            raise ValueError("select at least one codec")
-        grid: dict[str, Any] = {"vcodec": list(self.codecs.value)}
-        for axis, box in (("pix_fmt", None), ("g", self.g), ("crf", self.crf), ("preset", self.preset),
-                          ("encoder_threads", self.threads)):
-            if box is None:
-                value = list(self.pix_fmt.value) or None
-            else:
-                try:
-                    value = parse_axis(box.value)
-                except ValueError as exc:
-                    raise ValueError(f"{axis}: {exc}") from exc
-            if value is not None:
-                grid[axis] = value
-        return grid
+        return grid_from_axes(self.codecs.value, self.pix_fmt.value, g=self.g.value, crf=self.crf.value,
+                              preset=self.preset.value, encoder_threads=self.threads.value)
 
     def _yaml_grid(self) -> dict[str, Any]:
-        try:
-            data = yaml.safe_load(self.yaml.value)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"the grid is not valid YAML: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ValueError(f"the grid YAML must be a mapping of axis -> values; allowed axes: {list(AXES)}")
-        return data
+        return parse_grid_text(self.yaml.value, "the grid YAML")
 
     @property
     def grid(self) -> dict[str, Any]:
@@ -231,7 +193,7 @@ class SweepPanel(Panel):
             return
         if change["new"] == "YAML":
             try:
-                self.yaml.value = yaml.safe_dump(self._widget_grid(), sort_keys=False, default_flow_style=None)
+                self.yaml.value = grid_to_text(self._widget_grid())
             except ValueError as exc:
                 self.set_status(f"widgets not copied to YAML: {exc}", "warn")
         else:
@@ -285,12 +247,12 @@ class SweepPanel(Panel):
     # -------------------------------------------------------------- running
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self.job.running
 
     def run(self) -> threading.Thread | None:
         """Start the sweep in a background thread and return at once (None when the grid is invalid or a
         sweep is already running; the reason is in the status line)."""
-        if self.running:
+        if self.job.running:
             self.set_status("a sweep is already running", "warn")
             return None
         try:
@@ -301,8 +263,6 @@ class SweepPanel(Panel):
         except Exception as exc:  # noqa: BLE001 - shown, not raised: the button callback must not throw
             self.show_error(exc, "cannot start the sweep")
             return None
-        self._cancel = threading.Event()
-        self._failure = None
         self._rows = []
         self._last_draw = 0.0
         self._started = time.monotonic()
@@ -311,13 +271,13 @@ class SweepPanel(Panel):
         self.progress.bar_style = ""
         self.run_button.disabled, self.cancel_button.disabled = True, False
         self.selection.store_path = str(store)
-        self._thread = start_thread(lambda: self._work(plan, store), "videobench-sweep")
-        return self._thread
+        return self.job.start(lambda cancel: self._work(plan, store, cancel),
+                              on_done=lambda summary: self._finished(summary, store),
+                              on_error=self._failed, on_finish=self._idle)
 
     def cancel(self) -> None:
         """Ask the running sweep to stop: nothing new is dispatched and running trials are killed."""
-        self._cancel.set()
-        if self.running:
+        if self.job.cancel():
             self.set_status("cancelling ...", "warn")
 
     def wait(self, timeout: float | None = None) -> SweepSummary | None:
@@ -326,45 +286,41 @@ class SweepPanel(Panel):
         Raises ``TimeoutError`` when still running after ``timeout`` seconds, and re-raises an error that
         stopped the sweep (also shown in the status line).
         """
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            if thread.is_alive():
-                raise TimeoutError(f"the sweep is still running after {timeout} s")
-        if self._failure is not None:
-            raise RuntimeError(f"the sweep failed: {self.error}") from self._failure
+        self.job.wait(timeout)
         return self.summary
 
-    def _work(self, plan: GridPlan, store: Path) -> None:
-        try:
-            self.set_status("loading episodes ...")
-            episodes = self.source_panel.episodes
-            workers = int(self.workers.value) or None
-            self.set_status(f"preparing {len(plan.specs) * len(episodes)} trials (reading source frames once) ...")
-            summary = run_sweep(
-                episodes, plan, store, workers=workers, scheduler=self.scheduler, progress=self._on_event,
-                cancel=self._cancel, settings=self.settings, cache_dir=self.cache_dir, timeout_s=self.timeout_s,
-            )
-            self.summary = summary
-            with self.guard("live plot"):
-                self._draw(summary.results())
-            verb = "cancelled" if summary.cancelled else "done"
-            self.set_status(
-                f"{verb}: {summary.ran} ran, {summary.cached} cached, {summary.failed} failed of {summary.total} "
-                f"trials in {summary.wall_s:.1f} s", "warn" if summary.cancelled or summary.failed else "ok",
-            )
-            self.progress_text.value = html.escape(
-                f"{summary.total}/{summary.total if not summary.cancelled else summary.ran + summary.cached} trials "
-                f"in {_duration(summary.wall_s)}")
-            self.progress.bar_style = "warning" if summary.cancelled else ("danger" if summary.failed else "success")
-            self.selection.store_path = str(store)
-            self.selection.bump()  # observers (explorer, workbench) run here, in this thread
-        except Exception as exc:  # noqa: BLE001 - shown in the panel and re-raised by wait()
-            self._failure = exc
-            self.progress.bar_style = "danger"
-            self.show_error(exc, "sweep failed")
-        finally:
-            self.run_button.disabled, self.cancel_button.disabled = False, True
+    def _work(self, plan: GridPlan, store: Path, cancel: threading.Event) -> SweepSummary:
+        """The sweep itself (in the job's thread): the same :func:`run_sweep` the CLI calls."""
+        self.set_status("loading episodes ...")
+        episodes = self.source_panel.episodes
+        workers = int(self.workers.value) or None
+        self.set_status(f"preparing {len(plan.specs) * len(episodes)} trials (reading source frames once) ...")
+        return run_sweep(
+            episodes, plan, store, workers=workers, scheduler=self.scheduler, progress=self._on_event,
+            cancel=cancel, settings=self.settings, cache_dir=self.cache_dir, timeout_s=self.timeout_s,
+        )
+
+    def _finished(self, summary: SweepSummary, store: Path) -> None:
+        self.summary = summary
+        with self.guard("live plot"):
+            self._draw(summary.results())
+        verb = "cancelled" if summary.cancelled else "done"
+        self.set_status(
+            f"{verb}: {summary.ran} ran, {summary.cached} cached, {summary.failed} failed of {summary.total} "
+            f"trials in {summary.wall_s:.1f} s", "warn" if summary.cancelled or summary.failed else "ok",
+        )
+        self.progress_text.value = html.escape(
+            f"{summary.total}/{summary.total if not summary.cancelled else summary.ran + summary.cached} trials "
+            f"in {_duration(summary.wall_s)}")
+        self.progress.bar_style = "warning" if summary.cancelled else ("danger" if summary.failed else "success")
+        self.selection.store_path = str(store)
+        self.selection.bump()  # observers (explorer, workbench) run here, in this thread
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.bar_style = "danger"
+
+    def _idle(self) -> None:
+        self.run_button.disabled, self.cancel_button.disabled = False, True
 
     def progress_view(self) -> W.Widget:
         """The progress bar, the trial n/N - ETA - current configuration line and the status, to display
