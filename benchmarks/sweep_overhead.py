@@ -17,6 +17,7 @@ Rounds alternate the order of the sides (bare first, then sweep first, ...) so d
 machine hits both; figures are medians over rounds.
 
     python benchmarks/sweep_overhead.py [--frames 150] [--large-frames 600] [--rounds 3] [--skip-memory]
+                                        [--decoder torchcodec|pyav|both]  (default: LeRobot's, as a sweep's)
 """
 
 from __future__ import annotations
@@ -97,34 +98,40 @@ def timed_sweep(episodes, plan, store: Path, workers: int, cache: Path, settings
     return wall, summary
 
 
-def stage_profile(episode, spec, work: Path) -> dict[str, float]:
-    """One trial's stages timed alone, on the frame-cached episode as a sweep worker sees it."""
-    from lerobot_videobench.bench import MeasureSettings, metrics
-    from lerobot_videobench.bench.trial import estimate_png, measure_random_access
-    from lerobot_videobench.encoding import encode_video_frames, iter_video_frames
+def stage_profile(episode, spec, work: Path, settings) -> dict[str, float]:
+    """One trial's stages timed alone, as ``run_trial`` runs them on the frame-cached episode a worker sees."""
+    from lerobot_videobench.bench import metrics
+    from lerobot_videobench.bench.access import DigestingIterator, planned_frames, query_plan, run_random_access
+    from lerobot_videobench.bench.timing import stage_frames, time_decode, time_encode
+    from lerobot_videobench.bench.trial import estimate_png
+    from lerobot_videobench.encoding import iter_video_frames
 
-    s = MeasureSettings()
+    s = settings
     video = work / "stage.mp4"
     out: dict[str, float] = {}
     t0 = time.perf_counter()
-    encode_video_frames(episode.iter_frames(), video, episode.fps, spec.config, spec.encoder_threads, overwrite=True)
-    out["encode (frames from cache)"] = time.perf_counter() - t0
+    staged = stage_frames(episode)
+    out["stage frames (from cache)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    metrics.compare_frames(
-        episode.iter_frames(), iter_video_frames(video, num_frames=episode.num_frames, fps=episode.fps),
-        flavour=s.ssim_flavour, with_exact=s.exact_ssim,
-    )
-    out["decode + PSNR/SSIM"] = time.perf_counter() - t0
+    time_encode(staged, video, episode.fps, spec.config, spec.encoder_threads)
+    out["encode"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    for _ in iter_video_frames(video, num_frames=episode.num_frames, fps=episode.fps):
-        pass
-    out["(of which decode alone)"] = time.perf_counter() - t0
+    time_decode(video, episode.num_frames, episode.fps)
+    out["timed sequential decode"] = time.perf_counter() - t0
+    plan = query_plan(episode.num_frames, s.access_samples, s.seed)
     t0 = time.perf_counter()
-    measure_random_access(video, episode.num_frames, episode.fps, s.access_samples, s.seed)
-    out[f"random access ({s.access_samples} x 4 patterns)"] = time.perf_counter() - t0
+    digests = DigestingIterator(iter_video_frames(video, num_frames=episode.num_frames, fps=episode.fps),
+                                planned_frames(plan))
+    metrics.compare_frames(iter(staged), digests, flavour=s.ssim_flavour, with_exact=s.exact_ssim)
+    out["decode + PSNR/SSIM + digests"] = time.perf_counter() - t0
+    for backend in s.decoders:
+        t0 = time.perf_counter()
+        run_random_access(video, plan, episode.fps, backend, expected=digests.digests)
+        out[f"random access {backend} ({s.access_samples} x 4 patterns, checked)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     estimate_png(episode, s.png_samples)
-    out[f"PNG estimate ({s.png_samples} frames)"] = time.perf_counter() - t0
+    out[f"PNG estimate ({s.png_samples} frames, once per episode in a sweep)"] = time.perf_counter() - t0
+    staged.close()
     return out
 
 
@@ -146,6 +153,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--source", type=Path, default=SOURCE)
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--decoder", choices=["torchcodec", "pyav", "both"], default=None,
+                    help="training decoder(s) the sweep measures load time with (default: LeRobot's, as a sweep's)")
     args = ap.parse_args()
     if not args.source.is_file():
         print(f"SKIP: {args.source} not found (the real footage lives in ../shared/data next to the checkout)")
@@ -156,6 +165,7 @@ def main() -> int:
     from lerobot_videobench.encoding import library_versions
 
     v = library_versions()
+    settings_default = MeasureSettings(**({"decoder": args.decoder} if args.decoder else {}))
     print(f"machine : {describe_machine()}")
     print(f"python  : {platform.python_version()}; PyAV {v['pyav']}; FFmpeg {v['ffmpeg']}; "
           f"libavcodec {v.get('libavcodec')}")
@@ -186,7 +196,8 @@ def main() -> int:
         print(f"input   : {args.source.name}, first {ep.num_frames} frames, {ep.width}x{ep.height} @ {ep.fps} fps "
               f"({'lossy' if ep.lossy else 'lossless'} source); decoded to memory in {load_s:.2f} s; "
               f"frame cache built once in {cache_s:.2f} s (not in the sweep times below)")
-        print(f"trials  : {', '.join(s.label for s in plan.specs)}; MeasureSettings defaults")
+        print(f"trials  : {', '.join(s.label for s in plan.specs)}; MeasureSettings defaults, load time through "
+              f"decoder={settings_default.decoder}")
         print()
 
         bare, w1, w2, w1_a10 = [], [], [], []
@@ -196,13 +207,13 @@ def main() -> int:
                 if side == "bare":
                     bare.append(bare_encodes(frames, ep.fps, plan, work))
                 elif side == "a10":
-                    settings = MeasureSettings(access_samples=10)
+                    settings = MeasureSettings(access_samples=10, decoder=settings_default.decoder)
                     wall, _ = timed_sweep(episodes, plan, work / f"a10_r{r}.sqlite", 1, cache, settings)
                     w1_a10.append(wall)
                 else:
                     workers = 1 if side == "w1" else 2
                     store = work / f"{side}_r{r}.sqlite"
-                    wall, summary = timed_sweep(episodes, plan, store, workers, cache)
+                    wall, summary = timed_sweep(episodes, plan, store, workers, cache, settings_default)
                     (w1 if workers == 1 else w2).append(wall)
                     if workers == 1:
                         last_w1_store = store
@@ -211,9 +222,11 @@ def main() -> int:
         mb, m1, m2, ma = (statistics.median(x) for x in (bare, w1, w2, w1_a10))
         print()
         print(f"(a) sweep workers=1 / sum of bare encodes: {m1:.2f} s / {mb:.2f} s = {m1 / mb:.2f}x  (target <= 1.5x)")
-        print("    sweep = run_sweep(...) call: plan, store look-ups, spawning 1 worker, 4 trials (encode from the")
-        print("            frame cache, decode, PSNR+SSIM per frame, random access, PNG estimate), 4 committed rows")
-        print("    bare  = encode_video_frames(frames in memory, same config, encoder_threads=None) x 4")
+        print("    sweep = run_sweep(...) call: plan, claims and store look-ups, spawning 1 worker, 4 trials (frames")
+        print("            staged from the frame cache, timed encode, timed sequential decode, decode + PSNR/SSIM per")
+        print(f"            frame + digests, random access through decoder={settings_default.decoder} with every")
+        print("            returned frame checked, PNG estimate once per episode), 4 committed rows")
+        print("    bare  = encode_video_frames(frames in memory, same config, encoder_threads=None) x 4, nothing else")
         print(f"    with MeasureSettings(access_samples=10) instead of 20: {ma:.2f} s / {mb:.2f} s = {ma / mb:.2f}x")
         rows = load_results(last_w1_store)
         inside, enc = float(rows["duration_s"].sum()), float(rows["encode_wall_s"].sum())
@@ -223,13 +236,14 @@ def main() -> int:
               f"(encoders already use both cores)")
 
         t0 = time.perf_counter()
-        rerun = run_sweep(episodes, plan, last_w1_store, workers=1, cache_dir=cache)
+        rerun = run_sweep(episodes, plan, last_w1_store, workers=1, cache_dir=cache, settings=settings_default)
         api_s = time.perf_counter() - t0
         grid_file = work / "grid.json"
         grid_file.write_text(json.dumps(GRID))
         env = {**os.environ, "LEROBOT_VIDEOBENCH_CACHE": str(cache)}
         cli = [sys.executable, "-m", "lerobot_videobench.cli", "sweep", str(args.source),
-               "--max-frames", str(args.frames), "--grid", str(grid_file), "--store", str(last_w1_store), "--json"]
+               "--max-frames", str(args.frames), "--grid", str(grid_file), "--store", str(last_w1_store), "--json",
+               "--decoder", settings_default.decoder]
         t0 = time.perf_counter()
         proc = subprocess.run(cli, capture_output=True, text=True, env=env)
         cli_s = time.perf_counter() - t0
@@ -241,7 +255,7 @@ def main() -> int:
         print()
         print(f"where a trial's time goes ({ep.num_frames} frames, each stage timed alone, in this process):")
         for spec in (plan.specs[0], plan.specs[2]):
-            prof = stage_profile(cached_ep, spec, work)
+            prof = stage_profile(cached_ep, spec, work, settings_default)
             total = sum(v for k, v in prof.items() if not k.startswith("(of which"))
             print(f"  {spec.label}: " + ", ".join(f"{k} {v:.2f} s" for k, v in prof.items()) + f"; sum {total:.2f} s")
 

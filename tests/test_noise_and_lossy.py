@@ -79,3 +79,18 @@ def test_every_printed_decision_says_lossy_source(lossy_store, capsys):
     assert cli.main(["search", clip, "--target-ssim", "0.5", "--vcodec", "h264", "--preset", "ultrafast",
                      "--store", store, "--json"]) in (0, 1)
     assert any("Lossy source" in n for n in json.loads(capsys.readouterr().out)["notes"])
+
+
+def test_many_resembling_candidates_make_one_line_closest_first():
+    import pandas as pd
+
+    from lerobot_videobench.decide.lossy import lossy_source_notes
+
+    rows = [{"source": "sample", "source_lossy": True, "source_codec": "hevc", "source_gop": 2, "source_bpp": 1.0,
+             "config.vcodec": "hevc", "config.g": 2, "bits_per_pixel": bpp, "label": f"hevc crf{crf} g2",
+             "status": "ok"} for crf, bpp in ((10, 1.2), (20, 0.98), (30, 0.9), (40, 1.1), (50, 0.3))]
+    notes = lossy_source_notes(pd.DataFrame(rows))
+    looks = [n for n in notes if "looks like" in n]
+    assert len(looks) == 1
+    assert looks[0].index("hevc crf20") < looks[0].index("hevc crf30") < looks[0].index("and 1 more")
+    assert "crf50" not in looks[0]  # 0.3 bpp against 1.0: not alike

@@ -59,9 +59,36 @@ def planned_frames(plan: Mapping[str, list[list[int]]]) -> set[int]:
     return {i for queries in plan.values() for q in queries for i in q}
 
 
-def frame_digest(frame: np.ndarray) -> bytes:
-    """Identity of a decoded RGB frame (``H x W x 3`` uint8), compared bit for bit."""
-    return hashlib.blake2b(np.ascontiguousarray(frame), digest_size=16).digest()
+def frame_digest(frame: np.ndarray, *, channels_first: bool = False) -> bytes:
+    """Identity of a decoded frame, compared bit for bit (SHA-1 of its pixels).
+
+    Hashed in the channels-first layout LeRobot's training decoders return (``C x H x W``; 2-D depth codes
+    count as one channel), so the many frames random-access queries return are hashed in place, and only
+    the reference frames of the sequential decode (``H x W x C``, each needed once) are rearranged.
+    """
+    if not channels_first:
+        frame = frame[None] if frame.ndim == 2 else frame.transpose(2, 0, 1)
+    return hashlib.sha1(np.ascontiguousarray(frame)).digest()
+
+
+#: Untimed correctness probes per trial and decoder: the frame just before each keyframe (at most this many,
+#: evenly spread). An open GOP loses exactly those frames after a seek; random queries alone hit them by
+#: chance (none of 80 at g=40 on 150 frames), so they are asked for directly.
+KEYFRAME_PROBES = 16
+
+
+def keyframe_probes(video_path: str | Path, fps: float, num_frames: int, limit: int = KEYFRAME_PROBES) -> list[list[int]]:
+    """One-frame queries ``[k - 1]`` for keyframes ``k > 0`` of the file (read from its packets, no decode)."""
+    import av
+
+    with av.open(str(video_path)) as container:
+        stream = container.streams.video[0]
+        keys = sorted({round(float(pkt.pts * stream.time_base) * fps) for pkt in container.demux(stream)
+                       if pkt.is_keyframe and pkt.pts is not None})
+    before = [k - 1 for k in keys if 0 < k <= num_frames]
+    if len(before) > limit:
+        before = [before[round(i)] for i in np.linspace(0, len(before) - 1, num=limit)]
+    return [[i] for i in dict.fromkeys(before)]
 
 
 class DigestingIterator:
@@ -120,6 +147,7 @@ def run_random_access(
     expected: Mapping[int, bytes] | None = None,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
     depth_quantizer: Mapping[str, Any] | None = None,
+    probes: list[list[int]] | None = None,
 ) -> AccessReport:
     """Run ``plan``'s queries through ``backend``, timing each decode call (ms per returned frame);
     with ``expected`` digests (frame index -> :func:`frame_digest`), check every returned frame.
@@ -127,6 +155,7 @@ def run_random_access(
     ``depth_quantizer`` (a ``DepthEncoderConfig.quantizer()``) marks a depth video: each query is what
     LeRobot 0.6's dataset reader does for a depth key, PyAV ``gray12le`` decode then ``dequantize_depth``
     to mm, both timed (``backend`` is then ignored, as LeRobot ignores it); digests are of the 12-bit codes.
+    ``probes`` are extra queries (:func:`keyframe_probes`) checked like the others but not timed.
     """
     from ..encoding.decoders import DEPTH_DECODER
     from ..encoding.depth import dequantize_depth
@@ -135,7 +164,8 @@ def run_random_access(
     if is_depth:
         backend = DEPTH_DECODER
     report = AccessReport(backend)
-    for name, queries in plan.items():
+    patterns = list(plan.items()) + ([(None, probes)] if probes else [])
+    for name, queries in patterns:
         per_frame_ms: list[float] = []
         failed = 0
         for indices in queries:
@@ -156,9 +186,10 @@ def run_random_access(
             if expected is not None:
                 for k, i in enumerate(indices):
                     want = expected.get(i)
-                    if want is not None and frame_digest(got.hwc(k)) != want:
+                    if want is not None and frame_digest(got.frames[k], channels_first=True) != want:
                         report.wrong_frames += 1
-        report.load_ms[name] = _stats(per_frame_ms, failed)
+        if name is not None:
+            report.load_ms[name] = _stats(per_frame_ms, failed)
     return report
 
 

@@ -43,6 +43,7 @@ from .access import (  # noqa: F401  (ACCESS_PATTERNS, measure_random_access: re
     DECODER_CHOICES,
     DigestingIterator,
     describe_hazard,
+    keyframe_probes,
     measure_random_access,
     planned_frames,
     query_plan,
@@ -53,8 +54,8 @@ from .timing import stage_frames, time_decode, time_encode
 logger = logging.getLogger(__name__)
 
 #: Bumped when what a trial measures changes, so stored results of older definitions are not reused.
-TRIAL_SCHEMA = 3  # 2: load time through LeRobot's training decoders, decode correctness; 3: encode timed on
-# staged frames, decode timed over the whole loop, timing repeats
+TRIAL_SCHEMA = 4  # 2: load time through LeRobot's training decoders, decode correctness; 3: encode timed on
+# staged frames, decode timed over the whole loop, timing repeats; 4: keyframe probes in the decode check
 
 #: Status of a trial the machine failed (a full disk): returned to the runner, never stored.
 ENVIRONMENT_STATUS = "environment"
@@ -272,12 +273,13 @@ def trial_key(fingerprint: str, spec: TrialSpec, settings: MeasureSettings, vers
 
 
 def _measure_access(result: TrialResult, video: Path, plan: dict[str, list[list[int]]], fps: int,
-                    settings: MeasureSettings, digests: dict[int, bytes]) -> None:
+                    settings: MeasureSettings, digests: dict[int, bytes], probes: list[list[int]] | None = None) -> None:
     """Load time through each of the settings' training decoders, every returned frame checked against
-    the sequential decode; a decoder that raises or returns a wrong frame makes the trial a hazard."""
+    the sequential decode (and the untimed keyframe ``probes``); a decoder that raises or returns a wrong
+    frame makes the trial a hazard."""
     issues = []
     for backend in settings.decoders:
-        report = run_random_access(video, plan, fps, backend, expected=digests)
+        report = run_random_access(video, plan, fps, backend, expected=digests, probes=probes)
         result.load_ms_by_decoder[backend] = report.load_ms
         issue = describe_hazard(report, result.config)
         if issue:
@@ -318,7 +320,9 @@ def _measure_rgb(result: TrialResult, episode: Episode, staged: Any, video: Path
     """PSNR/SSIM of the decoded RGB against the staged source, load time, and the PNG-folder estimate."""
     n = result.frames
     decoded = iter_video_frames(video, num_frames=n, fps=episode.fps)
-    digests = DigestingIterator(decoded, planned_frames(plan))  # reference frames for random access
+    probes = keyframe_probes(video, episode.fps, n)  # where an open GOP loses frames after a seek
+    wanted = planned_frames(plan) | {i for q in probes for i in q}
+    digests = DigestingIterator(decoded, wanted)  # reference frames for random access
     quality = metrics.compare_frames(
         iter(staged), digests, flavour=settings.ssim_flavour, with_exact=settings.exact_ssim
     )
@@ -334,7 +338,7 @@ def _measure_rgb(result: TrialResult, episode: Episode, staged: Any, video: Path
             q.update({f"{name}_{stat}": v for stat, v in metrics.pool(values, cap=cap).items()})
     result.quality = q
 
-    _measure_access(result, video, plan, episode.fps, settings, digests.digests)
+    _measure_access(result, video, plan, episode.fps, settings, digests.digests, probes)
     if settings.png_samples > 0:
         memo = (fingerprint, settings.png_samples)
         if memo not in _PNG_ESTIMATES:

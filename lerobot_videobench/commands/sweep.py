@@ -116,7 +116,7 @@ def _print_rgb(table: object) -> None:
         rows.append([
             d["label"], f"{d['trials'] - d['failed']}/{d['trials']}", format_size(d.get("bytes_per_frame")),
             _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("ssim_mean"), 4), _fmt(d.get("ssim_p5"), 4),
-            _fmt(d.get("psnr_mean"), 2), _fmt(d.get("encode_fps"), 0) + _spread(d.get("encode_fps_spread")),
+            _fmt(d.get("psnr_mean"), 2), _fps(d.get("encode_fps")) + _spread(d.get("encode_fps_spread")),
             _fmt(d.get("realtime_factor"), 1, suffix="x"),
             _fmt(d.get("load_1_frame_p50_ms"), 1), _decode_cell(d),
         ])
@@ -137,7 +137,7 @@ def depth_table(table: object) -> str:
             _fmt(d.get("bits_per_pixel"), 3), _fmt(d.get("depth_mean_mm"), 2), _fmt(d.get("depth_p95_mm"), 1),
             _fmt(d.get("depth_max_mm"), 0), _fmt(d.get("depth_edge_mean_mm"), 1),
             _fmt(d.get("depth_frac_over_1cm"), 2, scale=100, suffix="%"), _fmt(d.get("depth_codec_max_mm"), 0),
-            _fmt(d.get("encode_fps"), 0) + _spread(d.get("encode_fps_spread")),
+            _fps(d.get("encode_fps")) + _spread(d.get("encode_fps_spread")),
             _fmt(d.get("load_1_frame_p50_ms"), 1), _decode_cell(d),
         ])
     out = [format_table(["depth config", "ok", "size/frame", "bpp", "mean mm", "p95 mm", "max mm", "edge mm",
@@ -180,6 +180,12 @@ def _decode_cell(d: dict) -> str:
     if d.get("hazards"):
         return "HAZARD"
     return "ok" if d["trials"] > d["failed"] else "-"
+
+
+def _fps(value: object) -> str:
+    """A speed in frames/s: whole numbers from 10 fps, one decimal below (a slow encoder is not "0")."""
+    v = float(value) if value is not None and value == value else float("nan")
+    return _fmt(v, 0 if v != v or v >= 10 else 1)
 
 
 def _fmt(value: object, digits: int, scale: float = 1.0, suffix: str = "") -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+#: How many resembling candidates a note names (closest first) before "and N more".
+MAX_NAMED = 3
 #: Relative difference of bits per pixel under which a candidate "looks like" the source.
 SIMILAR_BPP = 0.35
 
@@ -83,10 +85,17 @@ def lossy_source_notes(results: Any) -> list[str]:
     lines = [f"Lossy source: {len(lossy)} of {len(rows)} trials re-encode already compressed footage "
              f"({', '.join(sources)}{codecs}); quality is measured against the decoded source, which flatters "
              "settings near the source's own. Image datasets or lossless files give unflattered figures."]
+    by_source: dict[str, list[dict[str, Any]]] = {}
     for m in resembling_candidates(results):
-        lines.append(f"The source {m['source']} looks like {m['label']} (codec {m['source_codec']}, GOP "
-                     f"{m['source_gop']}, {m['source_bpp']:.3f} bpp against {m['candidate_bpp']:.3f}): its quality "
-                     "figures are the most flattered.")
+        by_source.setdefault(m["source"], []).append(m)
+    for source, found in by_source.items():  # one line per source, closest first, however many resemble it
+        found.sort(key=lambda m: abs(m["candidate_bpp"] - m["source_bpp"]))
+        first = found[0]
+        named = [f"{m['label']} ({m['candidate_bpp']:.3f} bpp)" for m in found[:MAX_NAMED]]
+        more = f" and {len(found) - MAX_NAMED} more" if len(found) > MAX_NAMED else ""
+        what = "its quality figures are" if len(found) == 1 else "their quality figures are"
+        lines.append(f"The source {source} (codec {first['source_codec']}, GOP {first['source_gop']}, "
+                     f"{first['source_bpp']:.3f} bpp) looks like {', '.join(named)}{more}: {what} the most flattered.")
     return lines
 
 
