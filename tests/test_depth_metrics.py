@@ -101,8 +101,9 @@ def test_empty_and_mismatched_inputs_are_refused():
 
 
 def test_export_renders_the_depth_encoder_block():
-    """A measured DepthEncoderConfig exports as --dataset.depth_encoder.* (record) and
-    --operation.depth_encoder.* (reencode_videos), quantizer fields included."""
+    """A measured DepthEncoderConfig exports as --dataset.depth_encoder.* (record, quantizer fields included)
+    and --operation.depth_encoder.* (reencode_videos) without them: LeRobot 0.6.1's re-encode keeps each depth
+    video's recorded quantizer (dataset_tools preserves video.depth_*), so those flags would change nothing."""
     from lerobot_videobench.decide import export
     from lerobot_videobench.encoding import VideoEncoderConfig
 
@@ -111,6 +112,7 @@ def test_export_renders_the_depth_encoder_block():
                            only_changed=True)
     assert "--dataset.depth_encoder.crf=10" in record and "--dataset.depth_encoder.depth_max=4.0" in record
     assert "--dataset.depth_encoder.use_log=false" in record.lower()
-    edit = export.render("lerobot-0.6-edit", "cli", export.ExportSettings(VideoEncoderConfig(), depth_encoder=depth),
-                         only_changed=True)
-    assert "--operation.depth_encoder.depth_max=4.0" in edit
+    with pytest.warns(export.ExportWarning, match="recorded quantizer"):
+        edit = export.render("lerobot-0.6-edit", "cli",
+                             export.ExportSettings(VideoEncoderConfig(), depth_encoder=depth), only_changed=True)
+    assert "--operation.depth_encoder.crf=10" in edit and "depth_max" not in edit

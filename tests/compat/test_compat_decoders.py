@@ -7,16 +7,16 @@ sweep must catch (torchcodec: B-frames; pyav: open GOP), the fixed x265 and h264
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from _compat_support import encode_each, training_queries
 from _episodes_support import tiny_frames
 from lerobot_videobench.bench import MeasureSettings, TrialSpec, measure_random_access
 from lerobot_videobench.bench.trial import run_trial
-from lerobot_videobench.encoding import VideoEncoderConfig, encode_video_frames, iter_video_frames
+from lerobot_videobench.encoding import VideoEncoderConfig, iter_video_frames
 from lerobot_videobench.encoding.decoders import DEFAULT_TOLERANCE_S, FrameTimestampError, decode_frames
 from lerobot_videobench.episodes import episode_from_arrays
 
@@ -32,22 +32,11 @@ CONFIGS = {
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("compat_decoders")
-    frames = tiny_frames(60, 3)
-    paths = {}
-    for name, config in CONFIGS.items():
-        paths[name] = out / f"{name}.mp4"
-        encode_video_frames(frames, paths[name], 30, config, None, overwrite=True)
-    return paths
+    return encode_each(tmp_path_factory.mktemp("compat_decoders"), tiny_frames(60, 3), CONFIGS)
 
 
-def _queries(n: int = 60, count: int = 30, seed: int = 7) -> list[list[float]]:
-    rng = random.Random(seed)
-    out = []
-    for _ in range(count):
-        i = rng.randint(5, n - 1)
-        out.append([j / 30 for j in rng.choice(([i], [i - 1, i], [i - 5, i], list(range(i - 5, i + 1))))])
-    return out
+def _queries() -> list[list[float]]:
+    return training_queries(n=60, count=30, seed=7)
 
 
 def _lerobot(video_utils, path: Path, ts: list[float], backend: str):

@@ -8,13 +8,13 @@ whose path (``torch.exp``, float32 mm) rounds 3 of the 4096 codes of the default
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from lerobot_videobench.encoding import DepthEncoderConfig, encode_video_frames
+from _compat_support import encode_each, training_queries
+from lerobot_videobench.encoding import DepthEncoderConfig
 from lerobot_videobench.encoding.decoders import DEFAULT_TOLERANCE_S, FrameTimestampError, decode_frames
 from lerobot_videobench.encoding.depth import dequantize_depth, iter_depth_frames
 from lerobot_videobench.episodes.depth_patterns import depth_planes
@@ -31,22 +31,11 @@ CONFIGS = {
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("compat_depth_read")
-    frames = depth_planes(40, 48, 64)
-    paths = {}
-    for name, config in CONFIGS.items():
-        paths[name] = out / f"{name}.mp4"
-        encode_video_frames(frames, paths[name], 30, config, None, overwrite=True)
-    return paths
+    return encode_each(tmp_path_factory.mktemp("compat_depth_read"), depth_planes(40, 48, 64), CONFIGS)
 
 
-def _queries(n: int = 40, count: int = 20, seed: int = 3) -> list[list[float]]:
-    rng = random.Random(seed)
-    out = []
-    for _ in range(count):
-        i = rng.randint(5, n - 1)
-        out.append([j / 30 for j in rng.choice(([i], [i - 1, i], [i - 5, i], list(range(i - 5, i + 1))))])
-    return out
+def _queries() -> list[list[float]]:
+    return training_queries(n=40, count=20, seed=3)
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
