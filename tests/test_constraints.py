@@ -20,6 +20,10 @@ from lerobot_videobench.errors import InvalidValueError
 
 GRID = {"vcodec": ["h264"], "crf": [23, 35], "preset": ["ultrafast"], "g": [2]}
 
+#: A real-time need no encode misses (1 camera at 1 fps): checks of filters and defaults then do not depend on
+#: the encode speed a loaded machine measures; the real-time constraint has its own tests.
+NO_SPEED = {"fps": 1, "cameras": 1}
+
 
 @pytest.mark.parametrize("kwargs", [
     {"min_ssim": math.nan}, {"min_ssim": 1.2}, {"min_ssim": -0.1}, {"min_psnr": math.nan}, {"cameras": 0},
@@ -73,7 +77,7 @@ def test_mixed_store_is_refused_everywhere_unless_allowed(multi_store):
                    lambda c: bd_rate(results, baseline="vcodec=h264", constraints=c)):
         with pytest.raises(InvalidValueError, match=r"frame rates \[30, 50\].*--allow-mixed"):
             decide(None)
-    assert recommend(results, Constraints(allow_mixed=True)).qualified
+    assert recommend(results, Constraints(allow_mixed=True, **NO_SPEED)).qualified
     assert len(pareto_front(results, constraints=Constraints(source="a"))) == 2
 
 
@@ -94,7 +98,7 @@ def test_cameras_of_one_source_differing_in_size_are_not_a_mix(tmp_path):
            episode_from_arrays(textured_frames(6, h=32, w=48), fps=30, camera="wrist", source="s")]
     run_sweep(eps, {"vcodec": ["h264"], "crf": [30], "preset": ["ultrafast"]}, tmp_path / "s.sqlite", workers=1,
               settings=QUICK, keep_videos=False)
-    rec = recommend(load_results(tmp_path / "s.sqlite"))
+    rec = recommend(load_results(tmp_path / "s.sqlite"), fps=1)  # 2 cameras at 1 fps: no encode misses it
     assert rec.qualified and rec.constraints["cameras"] == 2
 
 
@@ -109,7 +113,8 @@ def test_cli_refuses_mixed_store_with_one_line_and_filters_work(multi_store, cap
         extra = ["--baseline", "vcodec=h264"] if command == "compare" else []
         code, out, err = _cli(capsys, command, str(multi_store), *extra)
         assert code == 2 and err.count("\n") == 1 and "--allow-mixed" in err, (command, err)
-    code, out, _ = _cli(capsys, "recommend", str(multi_store), "--source", "b", "--json")
+    # a headroom no encode misses (0.01 x 50 fps): the verdict does not hang on encode speed under load
+    code, out, _ = _cli(capsys, "recommend", str(multi_store), "--source", "b", "--headroom", "0.01", "--json")
     assert code == 0 and json.loads(out)["constraints"]["fps"] == 50
     code, out, _ = _cli(capsys, "pareto", str(multi_store), "--allow-mixed", "--json")
     assert code == 0
@@ -119,12 +124,12 @@ def test_cli_refuses_mixed_store_with_one_line_and_filters_work(multi_store, cap
 
 def test_report_and_recommend_pick_the_same_config_from_one_store(multi_store, tmp_path, capsys):
     code, out, _ = _cli(capsys, "recommend", str(multi_store), "--source", "a", "--min-ssim", "0.5",
-                        "--quality-stat", "p5", "--json")
+                        "--quality-stat", "p5", "--fps", "1", "--json")
     picked = json.loads(out)
     assert code == 0 and picked["qualified"]
     report = tmp_path / "r.html"
     code, _, _ = _cli(capsys, "report", str(multi_store), "--out", str(report), "--source", "a",
-                      "--min-ssim", "0.5", "--quality-stat", "p5")
+                      "--min-ssim", "0.5", "--quality-stat", "p5", "--fps", "1")
     assert code == 0
     html = report.read_text()
     assert f"Recommended: {picked['label']}" in html and "SSIM p5 &gt;= 0.5" in html

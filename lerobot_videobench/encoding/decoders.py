@@ -262,6 +262,14 @@ def get_decoder(name: str | None = None) -> Any:
         return _shared[name]
 
 
+def prepare_decoder(name: str | None = None) -> None:
+    """Import what backend ``name`` needs before any query is timed (torchcodec and torch, or torch for the
+    pyav path's conversion): a training process has them imported before its first batch, so a one-off
+    import of seconds must not land in the first query's load time."""
+    get_decoder(name)
+    _torch()
+
+
 def decode_frames(
     path: str | os.PathLike,
     timestamps: Sequence[float],
