@@ -343,6 +343,12 @@ def test_export_panel_defaults_without_selection() -> None:
     panel.target.value = "lerobot-0.6-edit"
     assert "lerobot-edit-dataset" in panel.text and "--operation.rgb_encoder.vcodec=libsvtav1" in panel.text
     assert "no source dataset given" in panel.status.value
+    # the unset fields say so (a None-valued Dropdown would show an empty box)
+    assert panel.streaming.value == "not set" and panel.kwargs()["streaming_encoding"] is None
+    assert "streaming_encoding" not in panel.text
+    panel.target.value = "lerobot-0.6"
+    panel.streaming.value = False
+    assert panel.kwargs()["streaming_encoding"] is False and "--dataset.streaming_encoding=false" in panel.text
 
 
 # ---------------------------------------------------------------------------------------------- real time

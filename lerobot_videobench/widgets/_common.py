@@ -89,7 +89,7 @@ class Panel:
 
 def with_hint(widget: W.Widget, hint: str) -> W.HBox:
     """``widget`` followed by a small grey note, e.g. what 0 means in a number box ("0 = auto")."""
-    return W.HBox([widget, W.HTML(f"<small style='color:#666'>{html.escape(hint)}</small>")],
+    return W.HBox([widget, W.HTML(f"<small style='color:#666;white-space:nowrap'>{html.escape(hint)}</small>")],
                   layout=W.Layout(align_items="center"))
 
 

@@ -14,7 +14,7 @@ import ipywidgets as W
 
 from ..decide import export as ex
 from ..encoding import VideoEncoderConfig, camera_encoder_defaults
-from ._common import Panel
+from ._common import Panel, with_hint
 from .copy import CopyButton
 from .selection import Selection
 
@@ -48,11 +48,14 @@ class ExportPanel(Panel):
         self.only_changed = W.Checkbox(value=False, description="only settings that differ from LeRobot's defaults",
                                        indent=False)
         self.encoder_threads = W.BoundedIntText(value=0, min=0, max=256, description="Threads",
+                                                layout=W.Layout(width="180px"),
                                                 tooltip="--dataset.encoder_threads; 0 = not set")
         self.queue_maxsize = W.BoundedIntText(value=0, min=0, max=10000, description="Queue",
+                                              layout=W.Layout(width="180px"),
                                               tooltip="--dataset.encoder_queue_maxsize; 0 = not set")
-        self.streaming = W.Dropdown(options=[("not set", None), ("true", True), ("false", False)], value=None,
-                                    description="Streaming")
+        # "not set" is a string: a Dropdown whose value is None shows an empty box, not its label
+        self.streaming = W.Dropdown(options=[("not set", "not set"), ("true", True), ("false", False)],
+                                    value="not set", description="Streaming")
         self.config_html = W.HTML()
         self._text = ""
         self.text_view = W.HTML(layout=W.Layout(width="100%"))
@@ -71,7 +74,8 @@ class ExportPanel(Panel):
             self.config_html,
             self.target,
             self.format,
-            W.HBox([self.encoder_threads, self.queue_maxsize, self.streaming]),
+            W.HBox([with_hint(self.encoder_threads, "0 = not set"), with_hint(self.queue_maxsize, "0 = not set"),
+                    self.streaming]),
             self.only_changed,
             self.text_view,
             W.HBox([self.copy_button, self.filename, self.save_button]),
@@ -91,7 +95,7 @@ class ExportPanel(Panel):
         return {
             "encoder_threads": int(self.encoder_threads.value) or None,
             "encoder_queue_maxsize": int(self.queue_maxsize.value) or None,
-            "streaming_encoding": self.streaming.value,
+            "streaming_encoding": None if self.streaming.value == "not set" else self.streaming.value,
             "only_changed": bool(self.only_changed.value),
         }
 
