@@ -353,6 +353,8 @@ class SweepPanel(Panel):
                 if now - self._last_draw >= LIVE_REDRAW_S or event.completed >= event.total:
                     self._last_draw = now
                     self._draw(self._live_results())
+            if event.kind in ("waiting", "shared") and event.message:  # another sweep shares the store
+                self.set_status(f"{event.completed}/{event.total} trials: {event.message}")
             if event.kind in ("plan", "cached", "start", "result"):
                 what = f" - {event.label} on {event.episode_key}" if event.kind == "start" and event.label else ""
                 current = (f": measuring <code>{html.escape(event.label)}</code> on {html.escape(str(event.episode_key))}"
