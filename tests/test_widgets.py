@@ -481,3 +481,12 @@ def test_plotly_js_is_a_message_not_saved_widget_state() -> None:
     views[0].library.send = lambda content, buffers=None: sent.append(content)  # what the page would receive
     views[0].library._on_message(views[0].library, {"event": "need-source"}, [])
     assert sent[0]["event"] == "source" and len(sent[0]["source"]) > 1_000_000 and "Plotly" in sent[0]["source"]
+
+
+def test_workbench_counts_the_rgb_cameras_for_decisions_and_the_realtime_check(tmp_path: Path) -> None:
+    """The sample records two RGB cameras and a depth camera: the swept RGB configuration encodes two streams
+    (the depth camera has LeRobot's depth_encoder), so Explore and Real-time both ask for 2 cameras."""
+    bench = Workbench(source="sample", store=tmp_path / "r.sqlite", max_frames=4, cache_dir=tmp_path / "cache")
+    info = bench.source.info
+    assert len(info.cameras) == 3 and len(info.rgb_cameras) == 2
+    assert bench.explorer.cameras.value == bench.realtime.cameras.value == 2

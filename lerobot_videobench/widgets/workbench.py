@@ -69,11 +69,13 @@ class Workbench(Panel):
 
     def _apply_source(self, info: Any) -> None:
         """Cameras, frame rate and resolution come from the source (as ``demo`` takes them), not defaults:
-        the recommendation and the real-time check then ask for what this robot records."""
-        if not info.cameras:
+        the recommendation and the real-time check then ask for what this robot records. They count the RGB
+        cameras, which the swept RGB configuration encodes; depth cameras use LeRobot's depth_encoder."""
+        cameras = list(getattr(info, "rgb_cameras", None) or info.cameras)
+        if not cameras:
             return
-        cams, fps = len(info.cameras), int(info.fps or info.cameras[0].fps or 30)
-        widest = max(info.cameras, key=lambda c: c.width * c.height)
+        cams, fps = len(cameras), int(info.fps or cameras[0].fps or 30)
+        widest = max(cameras, key=lambda c: c.width * c.height)
         self.explorer.cameras.value, self.explorer.fps.value = cams, fps
         rt = self.realtime
         rt.cameras.value, rt.fps.value = cams, fps
