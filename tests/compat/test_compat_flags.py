@@ -214,9 +214,16 @@ def test_edit_with_a_depth_block_parses_into_lerobots_depth_encoder(lerobot_clas
 
     depth = depth_cls(crf=10, extra_options={}, depth_max=4.0, use_log=False)
     settings = ExportSettings(VideoEncoderConfig(vcodec="h264"), depth_encoder=depth, source=SOURCES["hub"])
-    parsed = _parse(draccus, edit_mod.EditDatasetConfig, to_cli_args(settings, target="lerobot-0.6-edit"))
+    # reencode_videos keeps each depth video's recorded quantizer (LeRobot 0.6.1's dataset_tools preserves
+    # video.depth_*), so the edit command leaves the quantizer out, with a warning: LeRobot parses it to its
+    # defaults, and every other field is the measured one
+    with pytest.warns(ExportWarning, match="recorded quantizer"):
+        edit_args = to_cli_args(settings, target="lerobot-0.6-edit")
+    assert not any(a.split("=")[0].endswith((".depth_max", ".use_log", ".depth_min", ".shift")) for a in edit_args)
+    parsed = _parse(draccus, edit_mod.EditDatasetConfig, edit_args)
     assert isinstance(parsed.operation.depth_encoder, video_mod.DepthEncoderConfig)
-    assert _fields(parsed.operation.depth_encoder) == _fields(depth)
+    lerobot_quantizer = {k: getattr(video_mod.DepthEncoderConfig(), k) for k in ("depth_min", "depth_max", "shift", "use_log")}
+    assert _fields(parsed.operation.depth_encoder) == {**_fields(depth), **lerobot_quantizer}
     parsed = _parse(draccus, record, to_cli_args(settings, target="lerobot-0.6", only_changed=True))
     assert _fields(parsed.dataset.depth_encoder) == _fields(depth)
 
