@@ -44,6 +44,10 @@ AOM_DEPTH_SPEED = {"cpu-used": 6}
 HEVC_TRAINING_SAFE = {"bf": 0, "x265-params": "open-gop=0"}
 _NO_EXTRA = {"libsvtav1": [{}], "h264": [{}], "hevc": [HEVC_TRAINING_SAFE]}
 
+#: 4:2:0 for every codec, 4:4:4 where the encoder takes it (libsvtav1 does not): built-in grids hold no entry
+#: that is skipped as invalid.
+_PIX_FMTS = {"libsvtav1": ["yuv420p"], "h264": ["yuv420p", "yuv444p"], "hevc": ["yuv420p", "yuv444p"]}
+
 BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
     # A handful of trials: LeRobot's default, a smaller and a larger crf, and h264 for comparison.
     "quick": {
@@ -55,7 +59,7 @@ BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
     # LeRobot's benchmark axes (codec x pix_fmt x g x crf), trimmed to values that matter in practice.
     "default": {
         "vcodec": ["libsvtav1", "h264", "hevc"],
-        "pix_fmt": ["yuv420p", "yuv444p"],
+        "pix_fmt": _PIX_FMTS,
         "g": [2, 10, 40],
         "crf": {"libsvtav1": [20, 30, 40, 50], "h264": [18, 23, 28, 33], "hevc": [18, 23, 28, 33]},
         "preset": {"libsvtav1": [12], "h264": ["medium"], "hevc": ["medium"]},
@@ -64,7 +68,7 @@ BUILTIN_GRIDS: dict[str, dict[str, Any]] = {
     # Adds encoder speed (presets), fast-decode tuning and more GOP and crf values.
     "thorough": {
         "vcodec": ["libsvtav1", "h264", "hevc"],
-        "pix_fmt": ["yuv420p", "yuv444p"],
+        "pix_fmt": _PIX_FMTS,
         "g": [1, 2, 4, 10, 40, 120],
         "crf": {
             "libsvtav1": [15, 20, 25, 30, 35, 40, 45, 50],
