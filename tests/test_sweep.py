@@ -292,7 +292,11 @@ if __name__ == "__main__":  # run_sweep spawns worker processes
     episode = episode_from_arrays(list(np.load(frames)))
     s = run_sweep(episode, json.loads(grid), store, workers=1, cache_dir=cache,
                   settings=MeasureSettings(**json.loads(settings)))
-    print(json.dumps({"ran": s.ran, "cached": s.cached, "failed": s.failed, "keys": s.keys}))
+    from lerobot_videobench.bench import load_results
+    df = load_results(store)
+    bad = df[df["key"].isin(s.keys) & (df["status"] != "ok")]
+    errors = [f"{r.label}: {r.status}: {r.error}" for r in bad.itertuples()]
+    print(json.dumps({"ran": s.ran, "cached": s.cached, "failed": s.failed, "keys": s.keys, "errors": errors}))
 """
 
 
@@ -367,7 +371,7 @@ def test_two_sweeps_writing_the_same_store_at_once_lose_nothing(tmp_path: Path) 
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
     reports = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
-    assert all(r["failed"] == 0 for r in reports)
+    assert all(r["failed"] == 0 for r in reports), [r["errors"] for r in reports]
     store = ResultStore(tmp_path / "r.sqlite")
     assert store.keys() == set(reports[0]["keys"]) | set(reports[1]["keys"])
     assert len(store) == 4  # crf 20, 24, 28, 32: the two shared configs once each
