@@ -43,12 +43,21 @@ def episode() -> Episode:
     return _cache["episode"]  # type: ignore[return-value]
 
 
+def failures(store: Path, summary) -> list[str]:
+    """The failed trials of ``summary`` in ``store``, as ``label: status: error`` (for assertion messages)."""
+    from lerobot_videobench.bench import load_results
+
+    df = load_results(store)
+    bad = df[df["key"].isin(summary.keys) & (df["status"] != "ok")]
+    return [f"{r.label}: {r.status}: {r.error}" for r in bad.itertuples()]
+
+
 def decide_store(tmp_path_factory) -> Path:
     """The DECIDE_GRID sweep (default MeasureSettings, as the CLI would), measured once per session."""
     if "decide" not in _cache:
         path = tmp_path_factory.mktemp("decide") / "results.sqlite"
         summary = run_sweep(episode(), DECIDE_GRID, path, workers=2, keep_videos=False)
-        assert summary.failed == 0
+        assert summary.failed == 0, failures(path, summary)
         _cache["decide"] = path
     return _cache["decide"]  # type: ignore[return-value]
 
@@ -59,6 +68,6 @@ def search_store(tmp_path_factory) -> Path:
         path = tmp_path_factory.mktemp("search") / "grid.sqlite"
         grid = {"vcodec": ["libsvtav1"], "crf": list(range(SEARCH_RANGE[0], SEARCH_RANGE[1] + 1)), "g": [2]}
         summary = run_sweep(episode(), grid, path, workers=2, settings=QUICK, keep_videos=False)
-        assert summary.failed == 0
+        assert summary.failed == 0, failures(path, summary)
         _cache["search"] = path
     return _cache["search"]  # type: ignore[return-value]
