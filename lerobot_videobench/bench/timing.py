@@ -53,6 +53,31 @@ class ImpossibleTimingError(RuntimeError):
     """A measured CPU time exceeds wall time x available cores: the accounting, not the encoder, is wrong."""
 
 
+#: How long a timing waits for the threads a previous figure left behind (an encoder's pool winding down).
+SETTLE_TIMEOUT_S = 1.0
+
+
+def os_thread_count() -> int | None:
+    """This process's OS threads (FFmpeg's and SVT-AV1's included), or None where the OS does not say."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+def settle_threads(baseline: int | None, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
+    """Wait (at most ``timeout_s``) until the process is back to ``baseline`` OS threads.
+
+    Process CPU time counts every thread: an encoder's threads still tearing down after its last packet
+    (SVT-AV1's pool does) would be charged to the next figure, e.g. a 5 ms decode read 2.3 cores on 2.
+    """
+    if baseline is None:
+        return
+    deadline = time.monotonic() + timeout_s
+    while (n := os_thread_count()) is not None and n > baseline and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def check_cpu_wall(cpu_s: float, wall_s: float, what: str, cores: int | None = None) -> float:
     """CPU seconds per wall second of a figure; raises :class:`ImpossibleTimingError` above the cores."""
     cores = cores or cores_available()
@@ -238,12 +263,15 @@ def time_encode(
     """
     walls, cpus = [], []
     stats: EncodeStats | None = None
+    baseline = os_thread_count()
     with LoadProbe() as probe:
         for _ in range(max(1, int(repeats))):
+            settle_threads(baseline)
             stats = encode_video_frames(iter(staged), video_path, fps, config, encoder_threads, overwrite=True)
             check_cpu_wall(stats.cpu_s, stats.wall_s, f"encode of {config.label()}")
             walls.append(stats.wall_s)
             cpus.append(stats.cpu_s)
+    settle_threads(baseline)  # the encoder's threads are gone before anything else is timed
     assert stats is not None
     return stats, Timing(stats.frames, walls, cpus, probe.sample)
 
@@ -260,8 +288,10 @@ def time_decode(video_path: str | os.PathLike, num_frames: int, fps: int, *, rep
     from ..encoding.depth import iter_depth_frames
 
     walls, cpus = [], []
+    baseline = os_thread_count()
     with LoadProbe() as probe:
         for _ in range(max(1, int(repeats))):
+            settle_threads(baseline)
             w0, c0 = time.perf_counter(), time.process_time()
             n = 0
             frames = (iter_video_frames(video_path, num_frames=num_frames, fps=fps) if depth_config is None
