@@ -118,3 +118,27 @@ def test_staging_beyond_the_memory_budget_goes_through_a_file(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(got, fast.iter_frames())) and len(got) == 5
     with stage_frames(fast) as staged:
         assert staged.array is not None and staged.array.shape == (5, 48, 64, 3)
+
+
+def test_settle_threads_waits_for_threads_left_behind_and_gives_up_at_its_timeout():
+    """A figure's clock starts once the previous figure's threads are gone (their CPU would be charged to it)."""
+    import threading
+
+    from lerobot_videobench.bench.timing import os_thread_count, settle_threads
+
+    baseline = os_thread_count()
+    if baseline is None:
+        pytest.skip("this OS does not list a process's threads")
+    done = threading.Event()
+    t = threading.Thread(target=done.wait, args=(0.3,))
+    t.start()
+    assert os_thread_count() == baseline + 1
+    settle_threads(baseline)
+    assert not t.is_alive() and os_thread_count() == baseline
+    stuck = threading.Event()
+    t2 = threading.Thread(target=stuck.wait)
+    t2.start()
+    settle_threads(baseline, timeout_s=0.05)  # returns although the thread is still there
+    assert t2.is_alive()
+    stuck.set()
+    t2.join()
