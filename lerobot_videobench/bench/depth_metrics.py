@@ -65,6 +65,16 @@ def edge_mask(depth_mm: np.ndarray, step_mm: float = EDGE_STEP_MM) -> np.ndarray
     return mask & (d > 0)
 
 
+def abs_error_map(source_mm: np.ndarray, decoded_mm: np.ndarray) -> np.ndarray:
+    """|decoded - source| in mm per pixel (float64), 0 where the source has no return (depth 0): the map the
+    frame viewer and the heat maps show; its statistics are :func:`depth_frame_error`'s."""
+    src = np.asarray(source_mm, dtype=np.float64)
+    dec = np.asarray(decoded_mm, dtype=np.float64)
+    if src.shape != dec.shape:
+        raise ValueError(f"source {src.shape} and decoded {dec.shape} depth differ in shape")
+    return np.where(src > 0, np.abs(dec - src), 0.0)
+
+
 def depth_frame_error(
     source: np.ndarray,
     decoded_mm: np.ndarray,

@@ -20,6 +20,7 @@ from ..encoding.video_files import frame_index, open_video
 from ..encoding.depth import DEFAULT_DEPTH_PIX_FMT, dequantize_depth
 from ..episodes import Episode, RawFrameFile, default_cache_dir
 from ..episodes.frame_cache import entry_path
+from .depth_metrics import abs_error_map
 from .store import ResultStore
 
 #: Quantizer fields of a depth trial's config (``config.<name>`` in its row).
@@ -158,9 +159,7 @@ class TrialFrames:
         """Per-pixel absolute difference (max over RGB) amplified by ``gain``, as uint8 HxW; for a depth
         trial the absolute error in mm (float, 0 where the source has no return)."""
         src, enc = self.source_frame(i), self.encoded_frame(i)
-        if self.is_depth:
-            return np.where(src > 0, np.abs(enc.astype(np.float64) - src.astype(np.float64)), 0.0)
-        return amplified_difference(src, enc, gain)
+        return abs_error_map(src, enc) if self.is_depth else amplified_difference(src, enc, gain)
 
 
 def open_trial(store: str | os.PathLike | ResultStore, key: str, **kwargs: Any) -> TrialFrames:

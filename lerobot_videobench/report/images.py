@@ -102,31 +102,41 @@ def colour_map(values: np.ndarray, vmin: float, vmax: float, scale: str = "Turbo
     return out
 
 
-def depth_colour(depth_mm: np.ndarray, vmin_mm: float | None = None, vmax_mm: float | None = None) -> np.ndarray:
-    """Colour-mapped depth (Turbo, near = blue); no-return pixels (0) black. Limits default to the
-    frame's valid 1st-99th percentile, so one far outlier does not flatten the scene."""
+def depth_scale(depth_mm: np.ndarray) -> tuple[float, float]:
+    """Colour limits for a depth frame: its valid (non-zero) 1st-99th percentile, so one far outlier does
+    not flatten the scene. Use the source's limits for the decoded frame too, to compare them."""
     d = np.asarray(depth_mm, dtype=np.float64)
-    valid = d > 0
-    if vmin_mm is None or vmax_mm is None:
-        lo, hi = (np.percentile(d[valid], [1, 99]) if valid.any() else (0.0, 1.0))
-        vmin_mm = lo if vmin_mm is None else vmin_mm
-        vmax_mm = hi if vmax_mm is None else vmax_mm
-    return colour_map(d, vmin_mm, vmax_mm, "Turbo", invalid=~valid)
+    valid = d[d > 0]
+    if not valid.size:
+        return 0.0, 1.0
+    lo, hi = np.percentile(valid, [1, 99])
+    return float(lo), float(hi)
+
+
+def error_scale(error_mm: np.ndarray, valid: np.ndarray) -> float:
+    """Top of an error heat map: the p99 error over valid pixels, at least 1 mm."""
+    e = np.asarray(error_mm, dtype=np.float64)[np.asarray(valid, dtype=bool)]
+    return max(1.0, float(np.percentile(e, 99))) if e.size else 1.0
+
+
+def depth_colour(depth_mm: np.ndarray, vmin_mm: float | None = None, vmax_mm: float | None = None) -> np.ndarray:
+    """Colour-mapped depth (Turbo, near = blue); no-return pixels (0) black. Limits default to
+    :func:`depth_scale` of this frame."""
+    d = np.asarray(depth_mm, dtype=np.float64)
+    lo, hi = depth_scale(d)
+    return colour_map(d, lo if vmin_mm is None else vmin_mm, hi if vmax_mm is None else vmax_mm, "Turbo",
+                      invalid=d <= 0)
 
 
 def depth_error_heatmap(source_mm: np.ndarray, decoded_mm: np.ndarray, vmax_mm: float | None = None) -> np.ndarray:
-    """|decoded - source| in mm as a heat map (black = 0 .. yellow = ``vmax_mm``, default the frame's
-    p99 error, at least 1 mm); pixels invalid in the source are shown dark blue when decoded non-zero
-    (a lost no-return marker), black otherwise."""
-    src = np.asarray(source_mm, dtype=np.float64)
-    dec = np.asarray(decoded_mm, dtype=np.float64)
-    if src.shape != dec.shape:
-        raise ValueError(f"source {src.shape} and decoded {dec.shape} depth differ in shape")
-    valid = src > 0
-    err = np.where(valid, np.abs(dec - src), 0.0)
-    if vmax_mm is None:
-        vmax_mm = max(1.0, float(np.percentile(err[valid], 99))) if valid.any() else 1.0
-    out = colour_map(err, 0.0, vmax_mm, "Inferno")
+    """|decoded - source| in mm as a heat map (black = 0 .. yellow = ``vmax_mm``, default
+    :func:`error_scale`); pixels invalid in the source are shown dark blue when decoded non-zero (a lost
+    no-return marker), black otherwise."""
+    from ..bench.depth_metrics import abs_error_map
+
+    err = abs_error_map(source_mm, decoded_mm)
+    valid = np.asarray(source_mm) > 0
+    out = colour_map(err, 0.0, error_scale(err, valid) if vmax_mm is None else vmax_mm, "Inferno")
     out[~valid] = 0
-    out[~valid & (dec > 0)] = (20, 40, 160)
+    out[~valid & (np.asarray(decoded_mm) > 0)] = (20, 40, 160)
     return out

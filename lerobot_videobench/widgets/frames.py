@@ -13,9 +13,10 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
+from ..bench.depth_metrics import abs_error_map
 from ..bench.frames import TrialFrames, amplified_difference, open_trial
 from ..report.figures import frame_quality_figure
-from ..report.images import depth_colour, depth_error_heatmap, png_bytes
+from ..report.images import depth_colour, depth_error_heatmap, depth_scale, error_scale, png_bytes
 from ._common import Panel, colormap, crop, outline, replace_figure, roomy, upscale
 from .plot import PlotView
 from .selection import Selection
@@ -255,16 +256,14 @@ class FramePanel(Panel):
 
     def _render_depth(self, src: np.ndarray, enc: np.ndarray, x: int, y: int, size: int) -> None:
         """Source and decoded depth on the source's colour scale, and the error in mm as a heat map."""
-        valid = src > 0
-        lo, hi = (np.percentile(src[valid], [1, 99]) if valid.any() else (0.0, 1.0))
+        lo, hi = depth_scale(src)
         src_rgb, enc_rgb = depth_colour(src, lo, hi), depth_colour(enc, lo, hi)
         white = (255, 255, 255)
         self.source_image.value = png_bytes(upscale(outline(src_rgb, x, y, size, white), MIN_VIEW_WIDTH))
         self.encoded_image.value = png_bytes(upscale(outline(enc_rgb, x, y, size, white), MIN_VIEW_WIDTH))
         self.source_zoom.value = png_bytes(upscale(crop(src_rgb, x, y, size), ZOOM_WIDTH))
         self.encoded_zoom.value = png_bytes(upscale(crop(enc_rgb, x, y, size), ZOOM_WIDTH))
-        err = np.where(valid, np.abs(enc.astype(np.float64) - src.astype(np.float64)), 0.0)
-        vmax = max(1.0, float(np.percentile(err[valid], 99))) if valid.any() else 1.0
+        vmax = error_scale(abs_error_map(src, enc), src > 0)
         self.diff_image.value = png_bytes(upscale(depth_error_heatmap(src, enc, vmax), MIN_VIEW_WIDTH))
         self.diff_caption.value = (f"<b>depth error |decoded - source|</b>: black 0 mm .. yellow {vmax:.0f} mm "
                                    f"(p99 of this frame); depth scale {lo:.0f}..{hi:.0f} mm, black = no return")
