@@ -272,17 +272,7 @@ class FramePanel(Panel):
         assert self.trial is not None
         i = self.index
         parts = [f"frame <b>{i}</b> / {self.trial.num_frames - 1}"]
-        depth_figures = (("depth_mean", "mean"), ("depth_max", "max"), ("depth_floor_mean", "floor mean"))
-        for metric, name in depth_figures if self.trial.is_depth else ():
-            values = self.trial.arrays.get(f"{metric}_frames")
-            if values is not None and i < len(values):
-                parts.append(f"{name} {float(values[i]):.2f} mm")
-        for metric, spec in () if self.trial.is_depth else (("ssim", ".4f"), ("psnr", ".2f")):
-            try:
-                v = float(self.trial.quality(metric)[i])
-                parts.append(f"{metric.upper()} {'inf' if np.isinf(v) else format(v, spec)}")
-            except (ValueError, IndexError):
-                pass
+        parts += self._depth_figures(i) if self.trial.is_depth else self._rgb_figures(i)
         try:
             if i in self.trial.keyframes:
                 parts.append("keyframe (GOP start)")
@@ -291,6 +281,29 @@ class FramePanel(Panel):
         if i in self._worst:
             parts.append(f"worst #{self._worst.index(i) + 1}")
         self.frame_info.value = " &middot; ".join(parts)
+
+    #: Per-frame figures shown for a depth trial (array name, caption), all in mm.
+    DEPTH_FIGURES = (("depth_mean", "mean"), ("depth_max", "max"), ("depth_floor_mean", "floor mean"))
+
+    def _depth_figures(self, i: int) -> list[str]:
+        assert self.trial is not None
+        out = []
+        for metric, name in self.DEPTH_FIGURES:
+            values = self.trial.arrays.get(f"{metric}_frames")
+            if values is not None and i < len(values):
+                out.append(f"{name} {float(values[i]):.2f} mm")
+        return out
+
+    def _rgb_figures(self, i: int) -> list[str]:
+        assert self.trial is not None
+        out = []
+        for metric, spec in (("ssim", ".4f"), ("psnr", ".2f")):
+            try:
+                v = float(self.trial.quality(metric)[i])
+            except (ValueError, IndexError):
+                continue
+            out.append(f"{metric.upper()} {'inf' if np.isinf(v) else format(v, spec)}")
+        return out
 
     def _mark_frame(self) -> None:
         self.quality_figure.update_layout(shapes=[dict(
