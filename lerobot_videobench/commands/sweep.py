@@ -12,9 +12,10 @@ from ._output import format_table, print_json
 
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
     """SOURCE plus episode/camera/frame selection, shared by the commands that read episodes."""
-    p.add_argument("source", help="LeRobot dataset root, Hub repo id (org/name[@rev]), video file, PNG folder, or 'sample'")
+    p.add_argument("source", help="LeRobot dataset root, Hub repo id (org/name[@rev]), video file, PNG folder "
+                   "(8-bit RGB or 16-bit depth in mm), TIFF depth folder, or 'sample'")
     p.add_argument("--episodes", type=int, nargs="+", metavar="N", help="episode indices (default: all)")
-    p.add_argument("--cameras", nargs="+", metavar="KEY", help="camera keys (default: all)")
+    p.add_argument("--cameras", nargs="+", metavar="KEY", help="camera keys (default: every camera of the grid's kind, RGB or depth)")
     p.add_argument("--max-frames", type=int, metavar="N", help="use only the first N frames of each episode")
 
 
